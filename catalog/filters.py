@@ -1,0 +1,86 @@
+"""One FilterSet for the model list: the HTML catalog page and /api/models/ both use it."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from catalog.models import EdgeKind, LineageEdge, LLMModel, MergeRecipe, QuantFormat, QuantizedVariant
+
+SORTS = {
+    "relevance": None,  # search rank when q is given, else downloads
+    "name": ("repo_id",),
+    "-downloads": ("-downloads", "repo_id"),
+    "-params": ("-total_params_b", "repo_id"),
+    "params": ("total_params_b", "repo_id"),
+    "-release": ("-release_date", "repo_id"),
+    "-updated": ("-updated_at", "-pk"),
+    "-results": ("-result_count", "repo_id"),
+}
+
+
+class LLMModelFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
+    organization = django_filters.CharFilter(field_name="organization__slug", lookup_expr="iexact")
+    family = django_filters.CharFilter(field_name="family", lookup_expr="iexact")
+    architecture = django_filters.CharFilter(field_name="architecture", lookup_expr="icontains", max_length=100)
+    license = django_filters.CharFilter(field_name="license", lookup_expr="iexact")
+    is_moe = django_filters.BooleanFilter(field_name="is_moe", label="Mixture of experts")
+    merged = django_filters.BooleanFilter(method="filter_merged", label="Merged")
+    merge_method = django_filters.CharFilter(method="filter_merge_method")
+    quant_format = django_filters.ChoiceFilter(choices=QuantFormat.choices, method="filter_quant_format")
+    has_evals = django_filters.BooleanFilter(method="filter_has_evals", label="Has benchmark results")
+    include_stubs = django_filters.BooleanFilter(method="filter_stubs", label="Include models known only by reference")
+    params_min = django_filters.NumberFilter(field_name="total_params_b", lookup_expr="gte", min_value=0)
+    params_max = django_filters.NumberFilter(field_name="total_params_b", lookup_expr="lte", min_value=0)
+    active_min = django_filters.NumberFilter(field_name="active_params_b", lookup_expr="gte", min_value=0)
+    active_max = django_filters.NumberFilter(field_name="active_params_b", lookup_expr="lte", min_value=0)
+    context_min = django_filters.NumberFilter(field_name="context_length", lookup_expr="gte", min_value=0)
+    tag = django_filters.CharFilter(field_name="tags", lookup_expr="contains", method="filter_tag")
+    sort = django_filters.ChoiceFilter(choices=[(k, k) for k in SORTS], method="filter_sort", empty_label=None)
+
+    class Meta:
+        model = LLMModel
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Stubs (models only mentioned by other documents) are hidden unless asked for.
+        if self.form.cleaned_data.get("include_stubs") is not True:
+            queryset = queryset.filter(is_stub=False)
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("sort") and not self.form.cleaned_data.get("q"):
+            queryset = queryset.order_by("-downloads", "repo_id")
+        return queryset
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+    def filter_stubs(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset  # handled in filter_queryset
+
+    def filter_merged(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset if value is None else queryset.merged(value)
+
+    def filter_merge_method(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Exists(MergeRecipe.objects.filter(model=OuterRef("pk"), method__iexact=value)))
+
+    def filter_quant_format(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        variants = QuantizedVariant.objects.filter(model=OuterRef("pk"), format=value)
+        quantized_children = LineageEdge.objects.filter(
+            parent=OuterRef("pk"), kind=EdgeKind.QUANTIZED, params__format=value
+        )
+        return queryset.filter(Q(Exists(variants)) | Q(Exists(quantized_children)))
+
+    def filter_has_evals(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(result_count__gt=0) if value else queryset.filter(result_count=0)
+
+    def filter_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(tags__contains=[value])
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        order = SORTS.get(value)
+        if order is None:
+            return queryset
+        return queryset.order_by(*order)

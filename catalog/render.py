@@ -1,0 +1,41 @@
+"""Card Markdown -> sanitized HTML, done once at import time and stored.
+
+Pure (no Django). markdown-it renders CommonMark + tables; nh3 (the Rust
+``ammonia`` sanitizer) then removes scripts, event handlers, ``javascript:``
+URLs and anything else outside a small allow-list, so the stored HTML is safe to
+show with ``|safe``.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+_MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+    "code": {"class"},
+}
+MAX_RENDER_CHARS = 400_000
+
+
+def render_card(markdown: str) -> str:
+    """Render and sanitize a card body. Raw HTML inside the card is allowed only through the sanitizer."""
+    html = _MD.render(markdown[:MAX_RENDER_CHARS])
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )

@@ -1,0 +1,411 @@
+"""Importing documents: one transaction per document, idempotent by content hash,
+driven by ImportJob rows that survive lost messages and killed workers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from catalog.cards.facts import ParseError, ParsedDocument
+from catalog.jobs import JobStatus
+from catalog.models import (
+    DocumentKind,
+    DocumentStatus,
+    EdgeKind,
+    ImportItem,
+    ImportJob,
+    ItemStatus,
+    LineageEdge,
+    LLMModel,
+    MergeRecipe,
+    QuantFormat,
+    QuantizedVariant,
+    SourceDocument,
+)
+from catalog.render import render_card
+from catalog.services.models import (
+    apply_model_facts,
+    facts_to_json,
+    get_or_create_model,
+    normalize_repo_id,
+)
+from catalog.signals import document_imported, document_superseded, import_job_finished
+
+logger = logging.getLogger(__name__)
+
+
+class ImportFailed(Exception):
+    """A document that cannot be imported, with a reason a person can act on."""
+
+    def __init__(self, reason: str, code: str = "invalid") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+@dataclass
+class DocumentInput:
+    name: str
+    content: str | bytes
+    repo_id_hint: str = ""
+
+
+@dataclass
+class ImportOutcome:
+    status: str  # ItemStatus value
+    document: SourceDocument | None
+    model: LLMModel | None
+    warnings: list[str] = field(default_factory=list)
+    touched_model_ids: set[int] = field(default_factory=set)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# One document
+
+
+def import_document(content: str | bytes, *, origin: str = "", repo_id_hint: str = "") -> ImportOutcome:
+    """Parse and store one document atomically. Raises ImportFailed with the reason."""
+    if isinstance(content, bytes) and len(content) > settings.MAX_DOCUMENT_BYTES:
+        raise ImportFailed(
+            f"Document is {len(content):,} bytes; the limit is {settings.MAX_DOCUMENT_BYTES:,}.", "too_large"
+        )
+    if repo_id_hint and not normalize_repo_id(repo_id_hint):
+        raise ImportFailed(f"'{repo_id_hint}' is not a repo id of the form organization/name.", "invalid_repo_id")
+    from catalog.cards import parse_document
+
+    try:
+        parsed = parse_document(content, filename=origin, repo_id_hint=normalize_repo_id(repo_id_hint) or "")
+    except ParseError as exc:
+        raise ImportFailed(exc.reason, exc.code) from exc
+    text = content if isinstance(content, str) else content.decode("utf-8-sig", errors="strict")
+    digest = content_hash(text)
+    existing = SourceDocument.objects.filter(content_hash=digest).select_related("model").first()
+    if existing is not None:
+        return ImportOutcome(ItemStatus.UNCHANGED, existing, existing.model, list(existing.warnings))
+    repo_id = normalize_repo_id(parsed.model.repo_id or "") or normalize_repo_id(repo_id_hint)
+    if not repo_id:
+        raise ImportFailed(
+            "Could not tell which model this document describes: no repo id found "
+            "(give one as repo_id / --repo-id, e.g. 'mistralai/Mixtral-8x7B-v0.1').",
+            "no_repo_id",
+        )
+    with transaction.atomic():
+        return _store(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id)
+
+
+def _store(parsed: ParsedDocument, *, text: str, digest: str, origin: str, repo_id: str) -> ImportOutcome:
+    model = get_or_create_model(repo_id, stub=False)
+    model = LLMModel.objects.select_for_update().get(pk=model.pk)
+    own = parsed.kind in (DocumentKind.MODEL_CARD, DocumentKind.CATALOG_PAGE)
+    warnings = list(parsed.warnings)
+    previous = (
+        SourceDocument.objects.select_for_update()
+        .filter(model=model, kind=parsed.kind, status=DocumentStatus.IMPORTED)
+        .filter(Q(origin=origin) if parsed.kind == DocumentKind.LMEVAL_RESULTS else Q())
+        .order_by("-imported_at")
+        .first()
+    )
+    html = render_card(parsed.body_markdown) if parsed.body_markdown else ""
+    document = SourceDocument.objects.create(
+        kind=parsed.kind,
+        origin=origin[:500],
+        content_hash=digest,
+        raw_text=text,
+        size_bytes=len(text.encode("utf-8", "surrogatepass")),
+        model=model,
+        parsed_facts=facts_to_json(parsed),
+        warnings=warnings,
+        rendered_html=html,
+        previous=previous,
+    )
+    status = ItemStatus.IMPORTED
+    if previous is not None:
+        _supersede(previous)
+        status = ItemStatus.UPDATED
+
+    apply_model_facts(model, parsed.model, own_document=own)
+    if html and own and parsed.kind == DocumentKind.MODEL_CARD:
+        model.card_html = html
+    model.save()
+    touched = {model.pk}
+    touched |= _store_lineage(model, parsed, document)
+    _store_recipes(model, parsed, document)
+    touched |= _store_quantized(model, parsed, document)
+    responses = document_imported.send(sender=SourceDocument, document=document, parsed=parsed, model=model)
+    for _receiver, extra in responses:
+        if isinstance(extra, set):
+            touched |= extra
+    return ImportOutcome(status, document, model, warnings, touched)
+
+
+def _supersede(previous: SourceDocument) -> None:
+    """A new version replaces the facts of the old one; the old raw text is kept as history."""
+    LineageEdge.objects.filter(source_document=previous).delete()
+    MergeRecipe.objects.filter(source_document=previous).delete()
+    QuantizedVariant.objects.filter(source_document=previous).delete()
+    document_superseded.send(sender=SourceDocument, document=previous)
+    previous.status = DocumentStatus.SUPERSEDED
+    previous.save(update_fields=["status"])
+
+
+def _store_lineage(model: LLMModel, parsed: ParsedDocument, document: SourceDocument) -> set[int]:
+    touched: set[int] = set()
+    for fact in parsed.lineage:
+        parent_id = normalize_repo_id(fact.parent)
+        if not parent_id:
+            document.warnings.append(f"Lineage parent '{fact.parent}' is not a repo id; edge skipped.")
+            continue
+        if parent_id.lower() == model.repo_id.lower():
+            document.warnings.append(f"The document names {parent_id} as its own parent; edge skipped.")
+            continue
+        parent = get_or_create_model(parent_id)
+        LineageEdge.objects.update_or_create(
+            child=model,
+            parent=parent,
+            kind=fact.kind,
+            defaults={
+                "params": facts_to_json(fact.params),
+                "confidence": max(0.0, min(1.0, fact.confidence)),
+                "evidence": fact.evidence[:200],
+                "source_document": document,
+            },
+        )
+        touched.add(parent.pk)
+    if document.warnings != parsed.warnings:
+        document.save(update_fields=["warnings"])
+    return touched
+
+
+def _store_recipes(model: LLMModel, parsed: ParsedDocument, document: SourceDocument) -> None:
+    if not parsed.merge_recipes:
+        return
+    MergeRecipe.objects.filter(model=model).delete()
+    for index, recipe in enumerate(parsed.merge_recipes):
+        base_id = normalize_repo_id(recipe.base_model or "")
+        MergeRecipe.objects.create(
+            model=model,
+            step=recipe.step if recipe.step is not None else index,
+            tool=recipe.tool,
+            method=(recipe.method or "unknown")[:40],
+            base_model=get_or_create_model(base_id) if base_id and base_id.lower() != model.repo_id.lower() else None,
+            dtype=(recipe.dtype or "")[:20],
+            gate_mode=(recipe.gate_mode or "")[:20],
+            experts_per_token=recipe.experts_per_token,
+            parameters=facts_to_json(recipe.parameters),
+            raw_config=recipe.raw_yaml,
+            parsed_config=facts_to_json(recipe.parsed),
+            source_document=document,
+        )
+
+
+_FORMATS = {f.value for f in QuantFormat}
+
+
+def _quant_format(level: str, fmt: str = "") -> str:
+    fmt = (fmt or "").upper()
+    if fmt in _FORMATS:
+        return fmt
+    upper = level.upper()
+    if upper in _FORMATS:
+        return upper
+    if upper.startswith(("Q", "IQ")):
+        return QuantFormat.GGUF
+    return QuantFormat.GGUF if not fmt else fmt[:8]
+
+
+def _store_quantized(model: LLMModel, parsed: ParsedDocument, document: SourceDocument) -> set[int]:
+    touched: set[int] = set()
+    for link in parsed.quantized_links:
+        repo_id = normalize_repo_id(link.repo_id)
+        fmt = _quant_format(link.level, link.format)
+        if fmt not in _FORMATS:
+            document.warnings.append(f"Unknown quantization format '{link.format}' for {link.repo_id}.")
+            continue
+        QuantizedVariant.objects.update_or_create(
+            model=model,
+            format=fmt,
+            level=(link.level or "")[:32],
+            repo_id=repo_id or "",
+            defaults={"quantizer": link.quantizer[:100], "source_document": document},
+        )
+        if repo_id and repo_id.lower() != model.repo_id.lower():
+            child = get_or_create_model(repo_id)
+            LineageEdge.objects.update_or_create(
+                child=child,
+                parent=model,
+                kind=EdgeKind.QUANTIZED,
+                defaults={
+                    "params": {"format": fmt, "level": link.level},
+                    "evidence": "quantized link in the card",
+                    "source_document": document,
+                    "confidence": 0.9,
+                },
+            )
+            touched.add(child.pk)
+    for row in parsed.quant_table:
+        QuantizedVariant.objects.update_or_create(
+            model=model,
+            format=_quant_format(row.level),
+            level=row.level[:32],
+            repo_id="",
+            defaults={
+                "bits_per_weight": row.bits_per_weight if 0.5 <= row.bits_per_weight <= 32 else None,
+                "stated_vram_gb": row.vram_gb,
+                "stated_quality_pct": row.quality_pct,
+                "file_size_bytes": int(row.file_size_gb * 1e9) if row.file_size_gb else None,
+                "source_document": document,
+            },
+        )
+    return touched
+
+
+# ---------------------------------------------------------------------------
+# Jobs
+
+
+def create_import_job(
+    documents: Iterable[DocumentInput], *, via: str, user=None, label: str = "", enqueue: bool = True
+) -> ImportJob:
+    """Record a batch (texts stored in the rows) and enqueue it after commit."""
+    documents = list(documents)
+    if not documents:
+        raise ImportFailed("Nothing to import: no documents were given.", "empty")
+    if len(documents) > settings.MAX_BATCH_FILES:
+        raise ImportFailed(f"{len(documents)} documents; at most {settings.MAX_BATCH_FILES} per batch.", "too_many")
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            via=via, created_by=user if getattr(user, "is_authenticated", False) else None,
+            label=label[:200], total=len(documents),
+        )
+        items = []
+        for position, doc in enumerate(documents):
+            item = ImportItem(job=job, position=position, name=doc.name[:500], repo_id_hint=doc.repo_id_hint[:200])
+            if isinstance(doc.content, bytes):
+                try:
+                    item.content = doc.content.decode("utf-8")
+                except UnicodeDecodeError:
+                    item.content_bytes = doc.content  # the parser reports the encoding error per item
+            else:
+                item.content = doc.content
+            if "\x00" in item.content:  # PostgreSQL text cannot hold NUL; keep the bytes instead
+                item.content_bytes, item.content = item.content.encode("utf-8"), ""
+            items.append(item)
+        ImportItem.objects.bulk_create(items, batch_size=500)
+        if enqueue:
+            enqueue_import_job(job)
+    return job
+
+
+def enqueue_import_job(job: ImportJob) -> None:
+    from catalog.tasks import run_import_job_task
+
+    transaction.on_commit(lambda: run_import_job_task.delay(job.pk))
+
+
+def _claim_next_item(job: ImportJob) -> ImportItem | None:
+    """Lock one pending item so two deliveries of the same job never import it twice."""
+    with transaction.atomic():
+        item = (
+            ImportItem.objects.select_for_update(skip_locked=True)
+            .filter(job=job, status=ItemStatus.PENDING)
+            .order_by("position")
+            .first()
+        )
+        if item is None:
+            return None
+        item.status = ItemStatus.RUNNING
+        item.attempts += 1
+        item.started_at = timezone.now()
+        item.save(update_fields=["status", "attempts", "started_at"])
+        return item
+
+
+def process_item(item: ImportItem) -> set[int]:
+    content: str | bytes = bytes(item.content_bytes) if item.content_bytes is not None else item.content
+    touched: set[int] = set()
+    try:
+        outcome = import_document(content, origin=item.name, repo_id_hint=item.repo_id_hint)
+    except ImportFailed as exc:
+        item.status, item.error = ItemStatus.FAILED, exc.reason
+    except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+        logger.exception("import of item %s failed", item.pk)
+        item.error = f"Internal error while importing: {type(exc).__name__}: {str(exc)[:300]}"
+        quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
+        item.status = ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING
+    else:
+        item.status = outcome.status
+        item.document = outcome.document
+        item.model = outcome.model
+        item.warnings = outcome.warnings[:50]
+        item.error = ""
+        touched = outcome.touched_model_ids
+    item.finished_at = timezone.now()
+    item.save(update_fields=["status", "error", "document", "model", "warnings", "finished_at"])
+    return touched
+
+
+def run_import_job(job_id: int) -> ImportJob | None:
+    """Worker entry point: import every pending item, counting as it goes."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return job
+    job.mark_running()
+    touched: set[int] = set()
+    while (item := _claim_next_item(job)) is not None:
+        touched |= process_item(item)
+        refresh_job_counts(job)
+    refresh_job_counts(job)
+    if not job.items.filter(status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]).exists():
+        job.mark_finished(failed=job.total > 0 and job.failed_count == job.total)
+        touched_ids = sorted(touched | set(job.items.exclude(model=None).values_list("model_id", flat=True)))
+        transaction.on_commit(lambda: import_job_finished.send(sender=ImportJob, job=job, model_ids=touched_ids))
+    return job
+
+
+def refresh_job_counts(job: ImportJob) -> None:
+    counts = dict(job.items.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    done = sum(counts.get(s, 0) for s in (ItemStatus.IMPORTED, ItemStatus.UPDATED, ItemStatus.UNCHANGED))
+    failed = counts.get(ItemStatus.FAILED, 0) + counts.get(ItemStatus.QUARANTINED, 0)
+    warnings = sum(
+        len(w or []) for w in job.items.filter(status__in=[ItemStatus.IMPORTED, ItemStatus.UPDATED])
+        .values_list("warnings", flat=True)
+    ) if job.total <= 2000 else job.warnings_count
+    job.heartbeat(
+        processed=done + failed,
+        succeeded=counts.get(ItemStatus.IMPORTED, 0) + counts.get(ItemStatus.UPDATED, 0),
+        unchanged=counts.get(ItemStatus.UNCHANGED, 0),
+        failed_count=failed,
+        warnings_count=warnings,
+    )
+
+
+def reap_stuck_jobs() -> list[int]:
+    """Re-queue jobs whose worker died. Items that keep killing workers are quarantined."""
+    requeued: list[int] = []
+    for job in ImportJob.objects.stale().order_by("pk")[:100]:
+        with transaction.atomic():
+            stuck = ImportItem.objects.select_for_update(skip_locked=True).filter(job=job, status=ItemStatus.RUNNING)
+            for item in stuck:
+                if item.attempts >= settings.JOB_MAX_ATTEMPTS:
+                    item.status = ItemStatus.QUARANTINED
+                    item.error = item.error or (
+                        f"Quarantined after {item.attempts} attempts: the worker stopped while importing it."
+                    )
+                else:
+                    item.status = ItemStatus.PENDING
+                item.save(update_fields=["status", "error"])
+            ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, heartbeat_at=timezone.now())
+            enqueue_import_job(job)
+        requeued.append(job.pk)
+    return requeued

@@ -1,0 +1,91 @@
+"""Writing catalog models from parsed facts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from catalog.cards.facts import ModelFacts
+from catalog.models import LLMModel, Organization
+from catalog.validators import REPO_ID_RE
+
+# Facts copied onto LLMModel when the document states them. A document never blanks a
+# field another document filled: absent facts leave the stored value alone.
+COPIED_FIELDS = (
+    "family", "architecture", "num_experts", "experts_per_token", "total_params_b", "active_params_b",
+    "layers", "kv_heads", "attention_heads", "head_dim", "hidden_size", "context_length", "license",
+    "license_name", "release_date", "prompt_format", "prompt_template", "downloads", "summary",
+)
+LIST_FIELDS = ("tags", "languages", "datasets")
+
+
+def normalize_repo_id(repo_id: str) -> str | None:
+    repo_id = (repo_id or "").strip().strip("/")
+    if repo_id.startswith("https://huggingface.co/"):
+        repo_id = repo_id.removeprefix("https://huggingface.co/")
+    return repo_id if REPO_ID_RE.fullmatch(repo_id) and ".." not in repo_id else None
+
+
+def get_or_create_organization(slug: str) -> Organization:
+    org = Organization.objects.filter(slug__iexact=slug).first()
+    if org is None:
+        org = Organization.objects.create(slug=slug, name=slug, url=f"https://huggingface.co/{slug}")
+    return org
+
+
+def get_or_create_model(repo_id: str, *, stub: bool = True) -> LLMModel:
+    """The model row for ``repo_id``, created as a stub (known only by reference) if new."""
+    model = LLMModel.objects.filter(repo_id__iexact=repo_id).first()
+    if model is not None:
+        return model
+    org_slug, name = repo_id.split("/", 1)
+    return LLMModel.objects.create(
+        repo_id=repo_id, name=name, organization=get_or_create_organization(org_slug), is_stub=stub
+    )
+
+
+def apply_model_facts(model: LLMModel, facts: ModelFacts, *, own_document: bool) -> list[str]:
+    """Copy stated facts onto ``model``; returns the names of the fields that changed."""
+    changed: list[str] = []
+    for name in COPIED_FIELDS:
+        value = getattr(facts, name, None)
+        if value in (None, "", []):
+            continue
+        if name in ("total_params_b", "active_params_b") and facts.params_estimated and getattr(model, name):
+            continue  # an estimate never overrides a stated count
+        if getattr(model, name) != value:
+            setattr(model, name, value)
+            changed.append(name)
+    for name in LIST_FIELDS:
+        value = [str(v)[:100] for v in getattr(facts, name) or [] if str(v).strip()]
+        if value and value != getattr(model, name):
+            setattr(model, name, value)
+            changed.append(name)
+    if facts.is_moe and not model.is_moe:
+        model.is_moe = True
+        changed.append("is_moe")
+    if facts.params_estimated != model.params_estimated and facts.total_params_b is not None:
+        model.params_estimated = facts.params_estimated and "total_params_b" in changed
+        changed.append("params_estimated")
+    if facts.name and (own_document or not model.name) and model.name != facts.name[:200]:
+        model.name = facts.name[:200]
+        changed.append("name")
+    if own_document and model.is_stub:
+        model.is_stub = False
+        changed.append("is_stub")
+    return changed
+
+
+def facts_to_json(value: Any) -> Any:
+    """dataclasses/dates -> JSON-serialisable structures for SourceDocument.parsed_facts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: facts_to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): facts_to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [facts_to_json(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value

@@ -1,0 +1,18 @@
+"""Extension points that keep dependencies pointing one way.
+
+``catalog`` imports documents but knows nothing of ``evals`` or ``hardware``;
+those apps subscribe here and store what is theirs (benchmark results, fit
+estimates) inside the same transaction as the document.
+"""
+
+from django.dispatch import Signal
+
+# Sent inside the import transaction: kwargs document, parsed (ParsedDocument), model.
+# A receiver that raises rolls the whole document back, so nothing is half-written.
+document_imported = Signal()
+
+# Sent after a document's facts were deleted because a newer version replaces it: kwargs document.
+document_superseded = Signal()
+
+# Sent after an import job committed: kwargs job, model_ids (the models it touched).
+import_job_finished = Signal()

@@ -1,0 +1,5 @@
+"""Project configuration package (settings, URLs, Celery app, WSGI)."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

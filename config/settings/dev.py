@@ -1,0 +1,32 @@
+"""Local development: DEBUG on, embedded PostgreSQL and broker when nothing is configured."""
+
+from __future__ import annotations
+
+import os
+
+from config.embedded import DATA_DIR, embedded_postgres_url
+
+from .base import *  # noqa: F403
+from .base import database_from_env, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-key-only-for-local-use"  # noqa: S105
+
+DATABASES = {"default": database_from_env(None if os.environ.get("DATABASE_URL") else embedded_postgres_url())}
+
+# Without a broker configured, the filesystem transport needs no service at all.
+# dev.py sets CELERY_BROKER_URL to a private redis-server when one is installed.
+_FS_BROKER = DATA_DIR / "broker"
+if not os.environ.get("CELERY_BROKER_URL"):
+    for sub in ("in", "processed"):
+        (_FS_BROKER / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_FS_BROKER / "in"),
+        "data_folder_out": str(_FS_BROKER / "in"),
+        "processed_folder": str(_FS_BROKER / "processed"),
+        "store_processed": False,
+    }
+if not os.environ.get("CELERY_RESULT_BACKEND"):
+    (DATA_DIR / "results").mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'results'}"

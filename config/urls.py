@@ -1,0 +1,17 @@
+"""Root URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+
+admin.site.site_header = "Open LLM Catalog administration"
+admin.site.site_title = "Open LLM Catalog admin"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("catalog.urls")),
+]
+
+handler500 = "config.views.server_error"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class EvalsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "evals"
+
+    def ready(self) -> None:
+        from evals import receivers  # noqa: F401

@@ -1,0 +1,26 @@
+"""Subscriptions to catalog events (see catalog.signals)."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from catalog.signals import document_imported, document_superseded, import_job_finished
+from evals.services.results import delete_document_results, store_document_results
+
+
+@receiver(document_imported, dispatch_uid="evals.store_results")
+def on_document_imported(sender, *, document, parsed, model, **kwargs) -> set[int]:
+    return store_document_results(document=document, parsed=parsed, model=model)
+
+
+@receiver(document_superseded, dispatch_uid="evals.drop_results")
+def on_document_superseded(sender, *, document, **kwargs) -> None:
+    delete_document_results(document)
+
+
+@receiver(import_job_finished, dispatch_uid="evals.rescore_after_import")
+def on_import_job_finished(sender, *, job, model_ids, **kwargs) -> None:
+    from evals.services.scoring import request_scoring
+
+    if model_ids:
+        request_scoring(model_ids=model_ids, trigger="import", user=job.created_by)
