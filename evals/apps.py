@@ -6,4 +6,4 @@ class EvalsConfig(AppConfig):
     name = "evals"
 
     def ready(self) -> None:
-        from evals import receivers  # noqa: F401
+        from evals import panels, receivers  # noqa: F401

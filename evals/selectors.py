@@ -63,3 +63,111 @@ def merges_beating_parents() -> QuerySet[MergeUplift]:
 
 def uplifts() -> QuerySet[MergeUplift]:
     return MergeUplift.objects.select_related("model", "leaderboard")
+
+
+def board_tops(boards: list[Leaderboard], n: int = 5) -> dict[int, list[Score]]:
+    """Top ``n`` ranked rows of each board in one query (a window function over the boards)."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    ranked = (
+        Score.objects.filter(leaderboard__in=boards, average__isnull=False)
+        .annotate(pos=Window(RowNumber(), partition_by=[F("leaderboard_id")],
+                             order_by=[F("average").desc(), F("model__repo_id").asc()]))
+        .select_related("model")
+    )
+    out: dict[int, list[Score]] = {b.pk: [] for b in boards}
+    for score in ranked.filter(pos__lte=n).order_by("leaderboard_id", "pos"):
+        out[score.leaderboard_id].append(score)
+    return out
+
+
+def board_figures(board: Leaderboard, members: list[LeaderboardMember], rows: list[tuple]) -> dict[str, dict]:
+    """Plotly figures for the rows of a (filtered) board: (repo_id, average, components, total, active)."""
+    from evals import charts
+
+    if not rows:
+        return {}
+    names = [r[0] for r in rows]
+    averages = [r[1] for r in rows]
+    figures = {"top": charts.top_n_bar(names, averages, title=f"Top {min(20, len(rows))} on {board.name}")}
+    sized = [(r[0], r[3], r[1]) for r in rows if r[3]]
+    if sized:
+        figures["params"] = charts.score_vs_params([s[0] for s in sized], [s[1] for s in sized],
+                                                   [s[2] for s in sized], title="Score vs total parameters")
+    active = [(r[0], r[4] or r[3], r[1]) for r in rows if (r[4] or r[3])]
+    if active:
+        figures["active"] = charts.score_vs_params([a[0] for a in active], [a[1] for a in active],
+                                                   [a[2] for a in active], title="Score vs active parameters",
+                                                   axis="Active parameters (B)")
+    per_benchmark = {m.benchmark.name: [r[2][m.benchmark.key] for r in rows if m.benchmark.key in (r[2] or {})]
+                     for m in members}
+    per_benchmark = {k: v for k, v in per_benchmark.items() if v}
+    if per_benchmark:
+        figures["distribution"] = charts.distribution(per_benchmark, title="Per-benchmark distribution")
+    return figures
+
+
+def compare_boards(models: list[LLMModel]) -> list[dict]:
+    """For each board where any compared model has a score: members, per-model values, sources, stderr,
+    and a grouped-bar and radar figure."""
+    from evals import charts
+
+    scores = compare_scores(models)
+    stderr = {
+        (r.run.model_id, r.benchmark.key): r
+        for r in Result.objects.filter(run__model__in=models, benchmark__isnull=False, run__third_party_claim=False)
+        .select_related("benchmark", "run", "run__source_document")
+    }
+    out = []
+    for board in leaderboards():
+        present = [m for m in models if board.slug in scores[m.pk]]
+        if not present:
+            continue
+        members = [m.benchmark for m in board.members.all()]
+        keys = [b.key for b in members] or ["average"]
+        labels = [b.name for b in members] or [board.name]
+        series = {
+            m.repo_id: [scores[m.pk][board.slug].components.get(k) if board.slug in scores[m.pk] else None
+                        for k in keys]
+            for m in models
+        }
+        table = [
+            {"benchmark": b, "cells": [
+                {"value": series[m.repo_id][i], "result": stderr.get((m.pk, b.key))} for m in models]}
+            for i, b in enumerate(members)
+        ]
+        averages = [scores[m.pk].get(board.slug) for m in models]
+        out.append({
+            "board": board, "table": table, "averages": averages,
+            "bars": charts.grouped_bars(labels, series, title=board.name),
+            "radar": charts.radar(labels, series, title=f"{board.name} profile") if len(keys) >= 3 else None,
+        })
+    return out
+
+
+def uplift_by_method() -> list[tuple[str, dict]]:
+    from django.db.models import Avg, Count, Q
+
+    rows = (MergeUplift.objects.exclude(method="").values("method")
+            .annotate(n=Count("pk"), mean_vs_best=Avg("vs_best_parent"), mean_vs_mean=Avg("vs_mean_parents"),
+                      beating=Count("pk", filter=Q(beats_all_parents=True)))
+            .order_by("-n", "method"))
+    return [(r["method"], {**r, "share_beating": r["beating"] / r["n"] if r["n"] else 0}) for r in rows]
+
+
+def model_scores_context(model: LLMModel) -> dict:
+    """Everything the model page's scores section shows, in a constant number of queries."""
+    runs = model_runs(model)
+    return {
+        "model": model,
+        "scores": model_scores(model),
+        "own_runs": [r for r in runs if not r.third_party_claim],
+        "claims_by_others": [r for r in runs if r.third_party_claim],
+        "flags": model_flags(model),
+        "uplift": MergeUplift.objects.filter(model=model).first(),
+        "claims_made": list(
+            EvalRun.objects.filter(source_document__model=model, third_party_claim=True)
+            .select_related("model").prefetch_related("claim_checks")
+        ),
+    }

@@ -1,0 +1,28 @@
+"""Sections evals adds to catalog pages (see catalog.panels)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from catalog.models import LLMModel
+from catalog.panels import Panel, register
+from evals import selectors
+
+
+@register("model", order=10)
+def scores_panel(request: HttpRequest, *, model: LLMModel) -> Panel | None:
+    context = selectors.model_scores_context(model)
+    if not (context["scores"] or context["own_runs"] or context["claims_by_others"] or context["claims_made"]):
+        return None
+    return Panel(key="scores", title="Scores and results", template="evals/panels/model_scores.html",
+                 context=context, order=10)
+
+
+@register("home", order=10)
+def leaders_panel(request: HttpRequest) -> Panel | None:
+    boards = list(selectors.leaderboards())
+    tops = selectors.board_tops(boards, n=5)
+    if not any(tops.values()):
+        return None
+    return Panel(key="leaders", title="Top models per leaderboard", template="evals/panels/home_leaders.html",
+                 context={"boards": [(b, tops[b.pk]) for b in boards if tops[b.pk]]}, order=10)

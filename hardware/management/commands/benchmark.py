@@ -1,0 +1,249 @@
+"""Measure the product's speed against the catalog currently in the database and print a table.
+
+    manage.py generate_catalog --models 100000     # build a catalog first (COPY, minutes)
+    manage.py benchmark --requests 400 --concurrency 8
+
+Figures: parse and import throughput (one process), scoring and fit-matrix throughput, and
+request latency p50/p95/p99 + throughput for the main pages and API endpoints under concurrent
+load from this process against gunicorn on loopback, with SQL queries per request and the same
+query in raw SQL so the web layer's overhead shows as a ratio.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import LLMModel, SourceDocument
+
+FIXTURES = Path(settings.BASE_DIR) / "catalog" / "fixtures" / "cards"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Command(BaseCommand):
+    help = "Benchmark parsing, importing, scoring, fit matrix and HTTP latency; prints a table."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--requests", type=int, default=300, help="Requests per endpoint.")
+        parser.add_argument("--concurrency", type=int, default=8)
+        parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
+        parser.add_argument("--import-cards", type=int, default=500, help="Generated cards for import throughput.")
+        parser.add_argument("--skip", nargs="*", default=[], choices=["parse", "import", "score", "fit", "http"])
+
+    def handle(self, *args, **options) -> None:
+        rows: list[tuple[str, str]] = [("catalog size", f"{LLMModel.objects.count():,} models")]
+        skip = set(options["skip"])
+        if "parse" not in skip:
+            rows += self.bench_parse()
+        if "import" not in skip:
+            rows += self.bench_import(options["import_cards"])
+        if "score" not in skip:
+            rows += self.bench_scoring()
+        if "fit" not in skip:
+            rows += self.bench_fit()
+        self.print_table("Throughput", rows)
+        if "http" not in skip:
+            self.bench_http(options["requests"], options["concurrency"], options["workers"])
+
+    # -- throughput -------------------------------------------------------
+    def corpus(self) -> list[bytes]:
+        return [p.read_bytes() for folder in ("seeds", "corpus") if (FIXTURES / folder).exists()
+                for p in sorted((FIXTURES / folder).iterdir()) if p.suffix in {".md", ".txt", ".json"}]
+
+    def bench_parse(self) -> list[tuple[str, str]]:
+        from catalog.cards import parse_document
+
+        docs = self.corpus()
+        rounds = max(1, 2000 // max(1, len(docs)))
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for doc in docs:
+                parse_document(doc)
+        elapsed = time.perf_counter() - started
+        n = rounds * len(docs)
+        return [("parse only", f"{n / elapsed:,.0f} documents/s ({n} parses of the fixture corpus)")]
+
+    def bench_import(self, n_cards: int) -> list[tuple[str, str]]:
+        from catalog.services.imports import import_document
+        from catalog.cardgen import generated_card
+
+        started = time.perf_counter()
+        for i in range(n_cards):
+            import_document(generated_card(i, salt=str(time.time_ns()), org="bench-org"), origin=f"bench-{i}.md")
+        elapsed = time.perf_counter() - started
+        # Leave nothing behind: the benchmark must not grow the catalog it measures.
+        SourceDocument.objects.filter(origin__startswith="bench-").delete()
+        LLMModel.objects.filter(repo_id__startswith="bench-").delete()
+        return [("import (parse + store)", f"{n_cards / elapsed:,.0f} cards/s, one process, {n_cards} cards")]
+
+    def bench_scoring(self) -> list[tuple[str, str]]:
+        from evals.models import Score
+        from evals.services.scoring import score_models
+
+        stats = score_models(None)
+        scores = Score.objects.count()
+        rate = scores / stats.seconds if stats.seconds else float("nan")
+        again = score_models(None)
+        return [
+            ("full rescore", f"{scores:,} scores for {stats.models:,} models in {stats.seconds:.2f}s "
+                             f"({rate:,.0f} scores/s)"),
+            ("rescore, unchanged", f"{again.seconds:.2f}s, {again.written} rows written (idempotent)"),
+        ]
+
+    def bench_fit(self) -> list[tuple[str, str]]:
+        from hardware.fit.bench import time_matrix
+        from hardware.services.fit import compute_requirements
+
+        figures = time_matrix(1000, 50, 8)
+        started = time.perf_counter()
+        written, models = compute_requirements(None)
+        elapsed = time.perf_counter() - started
+        return [
+            ("fit matrix (pure)", f"1,000 models x 50 GPUs x 8 quants x 3 contexts: {figures['seconds']:.2f}s "
+                                  f"({figures['cells'] / figures['seconds']:,.0f} cells/s)"),
+            ("fit requirements stored", f"{written:,} rows for {models:,} models in {elapsed:.2f}s"),
+        ]
+
+    # -- HTTP -------------------------------------------------------------
+    def endpoints(self) -> list[tuple[str, str, str | None]]:
+        """(label, path, equivalent raw SQL) for the pages and API calls people use most."""
+        model = LLMModel.objects.filter(is_stub=False).order_by("-result_count", "pk").first()
+        repo = model.repo_id if model else "none/none"
+        board_sql = ("SELECT s.id, s.average, s.rank, m.repo_id FROM evals_score s JOIN catalog_llmmodel m "
+                     "ON m.id = s.model_id JOIN evals_leaderboard b ON b.id = s.leaderboard_id "
+                     "WHERE b.slug = 'open-llm-v1' AND s.average IS NOT NULL ORDER BY s.rank LIMIT 50")
+        search_sql = ("SELECT id, repo_id FROM catalog_llmmodel WHERE search_vector @@ "
+                      "websearch_to_tsquery('simple', 'hermes mistral') AND NOT is_stub LIMIT 50")
+        return [
+            ("API leaderboard", "/api/leaderboards/open-llm-v1/?page_size=50", board_sql),
+            ("HTML leaderboard", "/leaderboards/open-llm-v1/", board_sql),
+            ("API models search", "/api/models/?q=hermes+mistral&page_size=50", search_sql),
+            ("HTML catalog search + facets", "/models/?q=hermes+mistral", search_sql),
+            ("HTML model page", f"/models/{repo}/", None),
+            ("API fit", f"/api/fit/?model={repo}&gpu=nvidia-geforce-rtx-4090&quant=Q4_K_M&context=8192", None),
+        ]
+
+    def raw_sql_ms(self, sql: str, n: int = 50) -> float:
+        timings = []
+        with connection.cursor() as cursor:
+            for _ in range(n):
+                started = time.perf_counter()
+                cursor.execute(sql)
+                cursor.fetchall()
+                timings.append((time.perf_counter() - started) * 1000)
+        return statistics.median(timings)
+
+    def query_count(self, path: str) -> tuple[int, int]:
+        client = Client()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        return len(ctx.captured_queries), response.status_code
+
+    def bench_http(self, n_requests: int, concurrency: int, workers: int) -> None:
+        port = _free_port()
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"),
+               "DEBUG": "false", "THROTTLE_ANON": "1000000/min", "THROTTLE_USER": "1000000/min"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--log-level", "warning", "--env",
+             f"DJANGO_SETTINGS_MODULE={env['DJANGO_SETTINGS_MODULE']}"],
+            cwd=settings.BASE_DIR, env=env,
+        )
+        try:
+            self.wait_for(port)
+            rows = []
+            for label, path, sql in self.endpoints():
+                queries, status = self.query_count(path)
+                latencies, wall = self.load(port, path, n_requests, concurrency)
+                raw = self.raw_sql_ms(sql) if sql else None
+                p50 = _percentile(latencies, 50)
+                rows.append((label, status, queries, p50, _percentile(latencies, 95), _percentile(latencies, 99),
+                             len(latencies) / wall, raw, p50 / raw if raw else None))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        header = f"{'endpoint':32} {'status':>6} {'SQL':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} " \
+                 f"{'raw SQL ms':>10} {'web/SQL':>8}"
+        self.stdout.write(f"\nHTTP ({n_requests} requests each, concurrency {concurrency}, gunicorn x{workers})")
+        self.stdout.write(header)
+        for label, status, queries, p50, p95, p99, rps, raw, ratio in rows:
+            self.stdout.write(
+                f"{label:32} {status:>6} {queries:>4} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {rps:>8.0f} "
+                f"{(f'{raw:.2f}' if raw else '-'):>10} {(f'{ratio:.0f}x' if ratio else '-'):>8}"
+            )
+
+    def wait_for(self, port: int) -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def load(self, port: int, path: str, n: int, concurrency: int) -> tuple[list[float], float]:
+        latencies: list[float] = []
+        lock = threading.Lock()
+        per_worker = max(1, n // concurrency)
+
+        def worker() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            local = []
+            for _ in range(per_worker):
+                started = time.perf_counter()
+                conn.request("GET", path, headers={"Host": "localhost"})
+                response = conn.getresponse()
+                response.read()
+                local.append((time.perf_counter() - started) * 1000)
+            conn.close()
+            with lock:
+                latencies.extend(local)
+
+        for _ in range(2):  # warm-up: imports, connections, caches
+            self.load_once(port, path)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            for future in [pool.submit(worker) for _ in range(concurrency)]:
+                future.result()
+        return latencies, time.perf_counter() - started
+
+    def load_once(self, port: int, path: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers={"Host": "localhost"})
+        conn.getresponse().read()
+        conn.close()
+
+    def print_table(self, title: str, rows: list[tuple[str, str]]) -> None:
+        self.stdout.write(f"\n{title}")
+        width = max(len(label) for label, _ in rows)
+        for label, value in rows:
+            self.stdout.write(f"  {label:<{width}}  {value}")
