@@ -11,6 +11,8 @@ admin.site.site_title = "Open LLM Catalog admin"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("evals.urls")),
+    path("hardware/", include("hardware.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import plotly.graph_objects as go
 
-EDGE_LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=50), height=420, template="plotly_white",
+EDGE_LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=50), height=420,
                    font=dict(family="system-ui, sans-serif", size=12), legend=dict(orientation="h", y=-0.2))
 
 

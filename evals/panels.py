@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from catalog.models import LLMModel
 from catalog.panels import Panel, register
-from evals import selectors
+from evals import charts, selectors
 
 
 @register("model", order=10)
@@ -24,5 +24,8 @@ def leaders_panel(request: HttpRequest) -> Panel | None:
     tops = selectors.board_tops(boards, n=5)
     if not any(tops.values()):
         return None
+    first = next(b for b in boards if tops[b.pk])
+    top = selectors.board_tops([first], n=15)[first.pk]
+    figure = charts.top_n_bar([s.model.repo_id for s in top], [s.average for s in top], title=f"Top of {first.name}")
     return Panel(key="leaders", title="Top models per leaderboard", template="evals/panels/home_leaders.html",
-                 context={"boards": [(b, tops[b.pk]) for b in boards if tops[b.pk]]}, order=10)
+                 context={"boards": [(b, tops[b.pk]) for b in boards if tops[b.pk]], "figure": figure}, order=10)

@@ -6,4 +6,4 @@ class HardwareConfig(AppConfig):
     name = "hardware"
 
     def ready(self) -> None:
-        from hardware import receivers  # noqa: F401
+        from hardware import panels, receivers  # noqa: F401

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from catalog.jobs import Job
 from catalog.models import LLMModel
+from hardware.fit.formulas import UNIFIED_SHARE
 
 
 class GPU(models.Model):
@@ -52,6 +53,12 @@ class GPU(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived, but stored so the fit queries can compare against an indexed column.
+        share = UNIFIED_SHARE if self.memory_kind == self.MemoryKind.UNIFIED else 1.0
+        self.usable_memory_gb = round(self.memory_gb * share, 3)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("hardware:gpu-detail", kwargs={"slug": self.slug})

@@ -30,3 +30,11 @@ if not os.environ.get("CELERY_BROKER_URL"):
 if not os.environ.get("CELERY_RESULT_BACKEND"):
     (DATA_DIR / "results").mkdir(parents=True, exist_ok=True)
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'results'}"
+
+# Serve /static/ from the app folders without collectstatic while developing.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -358,10 +358,8 @@ def _update_uplift(model_ids: list[int], board: Leaderboard | None) -> int:
         parent_tables = {names[p]: t for p in parents_of.get(child, []) if (t := table(p))}
         if not child_table or "average" not in child_table or not parent_tables:
             continue
-        base_name = names.get(base_id) if base_id else None
-        if base_name and base_name not in parent_tables and (t := table(base_id)):
-            parent_tables[base_name] = t
-        result = merge_uplift(child_table, parent_tables, base_name)
+        base_table = table(base_id) if base_id else None
+        result = merge_uplift(child_table, parent_tables, base_table)
         rows.append(MergeUplift(
             model_id=child, leaderboard=board, method=method or "", computed_at=now,
             vs_best_parent=result.vs_best_parent.get("average"),
