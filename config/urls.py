@@ -11,6 +11,7 @@ admin.site.site_title = "Open LLM Catalog admin"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
     path("", include("evals.urls")),
     path("hardware/", include("hardware.urls")),
     path("", include("catalog.urls")),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "catalog",
     "evals",
@@ -135,6 +136,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.DefaultCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.api_support.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -161,6 +166,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc come from the sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EdgeKindEnum": "catalog.models.EdgeKind",
+        "DocumentKindEnum": "catalog.models.DocumentKind",
+        "DocumentStatusEnum": "catalog.models.DocumentStatus",
+        "ItemStatusEnum": "catalog.models.ItemStatus",
+        "JobStatusEnum": "catalog.jobs.JobStatus",
+        "ResultFlagKindEnum": "evals.models.ResultFlag.Kind",
+    },
 }
 
 # Celery: the job rows in PostgreSQL are the truth; the broker only delivers ids.
