@@ -82,6 +82,9 @@ def resolve_benchmark(name: str, *, dataset_type: str = "", config: str = "") ->
             subject = re.sub(r"^(hendrycks?test-|mmlu_)", "", lowered)
             if subject and subject not in {"pro", "all"}:
                 return f"mmlu_{re.sub(r'[^a-z0-9_]', '_', subject)}"
+        exact = _ALIASES.get(_norm(cleaned))
+        if exact:
+            return "arc_easy" if exact == "arc" and _norm(config) == "arceasy" else exact
         if lowered.startswith("leaderboard_bbh_") or lowered.startswith("leaderboard_musr_") \
                 or lowered.startswith("leaderboard_math_") or lowered.startswith("leaderboard_gpqa_"):
             return ""  # sub-tasks of v2 groups: the group value is what the board uses

@@ -79,7 +79,7 @@ def extract_recipes(body: str, known_repos: dict[str, str]) -> tuple[list[MergeR
 def _load_block(block: str, warnings: list[str]) -> list[Any]:
     # Flattened YAML often still *parses* (duplicate keys silently win), just into the wrong
     # shape, so a block with nested keys but no indentation goes straight to recovery.
-    if not looks_flattened(block):
+    if not looks_flattened(block, MERGE_SCHEMA):
         try:
             return load_yaml_documents(block)
         except YamlSyntaxError:

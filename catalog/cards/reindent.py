@@ -71,11 +71,32 @@ class _Frame:
     seen: set[str] = field(default_factory=set)
 
 
-def looks_flattened(text: str) -> bool:
-    """Nested keys present but no line indented: the signature of lost indentation."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    indented = sum(1 for line in lines if line.startswith((" ", "\t")))
-    return len(lines) > 3 and indented == 0 and any(line.startswith("- ") for line in lines)
+def _nested_only_keys(schema: MapSpec) -> set[str]:
+    """Keys that only ever appear inside a nested mapping of ``schema``."""
+    nested: set[str] = set()
+
+    def walk(spec: Spec) -> None:
+        if isinstance(spec, ListSpec):
+            walk(spec.item)
+        elif isinstance(spec, MapSpec):
+            for key, child in spec.keys.items():
+                nested.add(key)
+                walk(child)
+
+    for child in schema.keys.values():
+        walk(child)
+    return nested - set(schema.keys)
+
+
+def looks_flattened(text: str, schema: MapSpec = CARD_SCHEMA) -> bool:
+    """A key that belongs only inside a nested mapping (``task:``, ``positive_prompts:``) standing at
+    column 0 is the signature of lost indentation. Plain top-level lists (``tags:`` / ``- x``) are not."""
+    nested = _nested_only_keys(schema)
+    for line in text.split("\n"):
+        match = _KEY_LINE.match(line)
+        if match and not match.group(1) and not line[:1].isspace() and match.group(2) in nested:
+            return True
+    return False
 
 
 def reindent(text: str, schema: MapSpec = CARD_SCHEMA) -> str:
