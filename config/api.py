@@ -24,7 +24,10 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            field = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                field = f"{prefix}[{key}]"  # list serializers report item errors by index
+            else:
+                field = f"{prefix}.{key}" if prefix else str(key)
             errors.extend(_flatten(value, "" if key == "non_field_errors" else field))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
