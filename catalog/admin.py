@@ -197,7 +197,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not request.user.has_perm("catalog.add_sourcedocument"):
             messages.error(request, "You do not have permission to import documents.")
             return HttpResponseRedirect(reverse("admin:catalog_importjob_changelist"))
-        form = ImportForm(request.POST or None, request.FILES or None)
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
         if request.method == "POST" and form.is_valid():
             try:
                 job = create_import_job(form.documents(), via=ImportJob.Via.ADMIN, user=request.user,

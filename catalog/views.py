@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def model_list(request: HttpRequest) -> HttpResponse:
     from catalog.models import LLMModel
 
-    filterset = LLMModelFilter(request.GET or None, queryset=LLMModel.objects.all())
+    filterset = LLMModelFilter(request.GET, queryset=LLMModel.objects.all())
     queryset = filterset.qs if filterset.is_valid() else LLMModel.objects.none()
     paginator = Paginator(selectors.model_list(queryset)[: PAGE_SIZE * MAX_PAGES], PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -98,7 +98,7 @@ def import_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("catalog.add_sourcedocument"):
         messages.error(request, "Your account may read the catalog but not import into it.")
         return render(request, "catalog/import_form.html", {"form": ImportForm(), "forbidden": True}, status=403)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         documents = form.documents()
         via = ImportJob.Via.UPLOAD if form.cleaned_data["files"] else ImportJob.Via.PASTE

@@ -33,10 +33,10 @@ def _board(slug: str) -> Leaderboard:
 def leaderboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = _board(slug)
     members = list(board.members.all())
-    filterset = ScoreFilter(request.GET or None, queryset=selectors.leaderboard_scores(board))
+    filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
     rows = filterset.qs if filterset.is_valid() else selectors.leaderboard_scores(board).none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    chart_rows = list(rows[:CHART_ROWS].values_list("model__repo_id", "average", "components",
+    chart_rows = list(rows.filter(average__isnull=False)[:CHART_ROWS].values_list("model__repo_id", "average", "components",
                                                     "model__total_params_b", "model__active_params_b"))
     figures = selectors.board_figures(board, members, chart_rows)
     query = request.GET.copy()
@@ -56,7 +56,7 @@ def leaderboard_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """The filtered board as CSV, streamed so a 100,000-row export never sits in memory."""
     board = _board(slug)
     members = [m.benchmark.key for m in board.members.all()]
-    filterset = ScoreFilter(request.GET or None, queryset=selectors.leaderboard_scores(board))
+    filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
     rows = filterset.qs if filterset.is_valid() else selectors.leaderboard_scores(board).none()
     writer = csv.writer(_Echo())
 

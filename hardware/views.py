@@ -16,7 +16,7 @@ from hardware.services.fit import DEFAULT_CONTEXT, STANDARD_CONTEXTS, recommend
 
 @require_GET
 def gpu_list(request: HttpRequest) -> HttpResponse:
-    filterset = GPUFilter(request.GET or None, queryset=GPU.objects.all())
+    filterset = GPUFilter(request.GET, queryset=GPU.objects.all())
     gpus = filterset.qs if filterset.is_valid() else GPU.objects.none()
     return render(request, "hardware/gpu_list.html", {"filter": filterset, "gpus": gpus})
 
