@@ -8,6 +8,9 @@ show with ``|safe``.
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -26,16 +29,31 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
 }
 MAX_RENDER_CHARS = 400_000
+_REMOTE_IMG = re.compile(r"<img\b[^>]*?\bsrc=\"(https?://[^\"]+)\"[^>]*>")
+_ALT = re.compile(r"\balt=\"([^\"]*)\"")
+
+
+def _link_remote_images(html: str) -> str:
+    """Remote images become links: the catalog never makes a reader's browser call third-party hosts
+    (privacy, and the CSP allows images from this site only)."""
+
+    def replace(match: re.Match[str]) -> str:
+        alt = _ALT.search(match.group(0))
+        label = html_lib.unescape(alt.group(1)) if alt and alt.group(1).strip() else "image"
+        return (f'<a class="remote-image" href="{match.group(1)}" rel="noopener noreferrer nofollow">'
+                f"[image: {html_lib.escape(label)}]</a>")
+
+    return _REMOTE_IMG.sub(replace, html)
 
 
 def render_card(markdown: str) -> str:
     """Render and sanitize a card body. Raw HTML inside the card is allowed only through the sanitizer."""
     html = _MD.render(markdown[:MAX_RENDER_CHARS])
-    return nh3.clean(
+    return _link_remote_images(nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-    )
+    ))

@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from django.templatetags.static import static
+from django.views.generic import RedirectView
+
 from config import views
 
 admin.site.site_header = "Open LLM Catalog administration"
@@ -10,6 +13,8 @@ admin.site.site_title = "Open LLM Catalog admin"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("evals.urls")),

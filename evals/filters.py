@@ -22,16 +22,22 @@ BOARD_SORTS = {
 
 class ScoreFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search models", max_length=200)
-    family = django_filters.CharFilter(field_name="model__family", lookup_expr="iexact")
-    architecture = django_filters.CharFilter(field_name="model__architecture", lookup_expr="icontains", max_length=100)
-    license = django_filters.CharFilter(field_name="model__license", lookup_expr="iexact")
-    organization = django_filters.CharFilter(field_name="model__organization__slug", lookup_expr="iexact")
+    family = django_filters.CharFilter(field_name="model__family", lookup_expr="iexact", label="Family")
+    architecture = django_filters.CharFilter(field_name="model__architecture", lookup_expr="icontains", max_length=100,
+                                             label="Architecture")
+    license = django_filters.CharFilter(field_name="model__license", lookup_expr="iexact", label="License")
+    organization = django_filters.CharFilter(field_name="model__organization__slug", lookup_expr="iexact",
+                                             label="Organisation")
     is_moe = django_filters.BooleanFilter(field_name="model__is_moe", label="Mixture of experts")
     merged = django_filters.BooleanFilter(method="filter_merged", label="Merged")
-    params_min = django_filters.NumberFilter(field_name="model__total_params_b", lookup_expr="gte", min_value=0)
-    params_max = django_filters.NumberFilter(field_name="model__total_params_b", lookup_expr="lte", min_value=0)
-    active_min = django_filters.NumberFilter(field_name="model__active_params_b", lookup_expr="gte", min_value=0)
-    active_max = django_filters.NumberFilter(field_name="model__active_params_b", lookup_expr="lte", min_value=0)
+    params_min = django_filters.NumberFilter(field_name="model__total_params_b", lookup_expr="gte", min_value=0,
+                                            label="Params ≥ (B)")
+    params_max = django_filters.NumberFilter(field_name="model__total_params_b", lookup_expr="lte", min_value=0,
+                                            label="Params ≤ (B)")
+    active_min = django_filters.NumberFilter(field_name="model__active_params_b", lookup_expr="gte", min_value=0,
+                                            label="Active ≥ (B)")
+    active_max = django_filters.NumberFilter(field_name="model__active_params_b", lookup_expr="lte", min_value=0,
+                                            label="Active ≤ (B)")
     verified_only = django_filters.BooleanFilter(method="filter_verified", label="Verified averages only")
     hide_flagged = django_filters.BooleanFilter(method="filter_flagged", label="Hide flagged results")
     include_incomplete = django_filters.BooleanFilter(method="filter_incomplete", label="Include partial entries")

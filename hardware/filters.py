@@ -11,10 +11,11 @@ class GPUFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100, label="Search")
     vendor = django_filters.ChoiceFilter(choices=GPU.Vendor.choices)
     memory_kind = django_filters.ChoiceFilter(choices=GPU.MemoryKind.choices)
-    form_factor = django_filters.CharFilter(lookup_expr="iexact")
-    memory_min = django_filters.NumberFilter(field_name="memory_gb", lookup_expr="gte", min_value=0)
-    memory_max = django_filters.NumberFilter(field_name="memory_gb", lookup_expr="lte", min_value=0)
-    price_max = django_filters.NumberFilter(field_name="launch_price_usd", lookup_expr="lte", min_value=0)
+    form_factor = django_filters.CharFilter(lookup_expr="iexact", label="Form factor")
+    memory_min = django_filters.NumberFilter(field_name="memory_gb", lookup_expr="gte", min_value=0, label="Memory ≥ (GB)")
+    memory_max = django_filters.NumberFilter(field_name="memory_gb", lookup_expr="lte", min_value=0, label="Memory ≤ (GB)")
+    price_max = django_filters.NumberFilter(field_name="launch_price_usd", lookup_expr="lte", min_value=0,
+                                           label="Price ≤ (USD)")
     sort = django_filters.OrderingFilter(
         fields=(("memory_gb", "memory"), ("bandwidth_gbs", "bandwidth"), ("launch_price_usd", "price"), ("name", "name"))
     )

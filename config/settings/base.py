@@ -213,7 +213,7 @@ LOGGING = {
 # Content-Security-Policy: no inline script anywhere; Plotly is served from /static/.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: https:; font-src 'self' data:; connect-src 'self'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
