@@ -32,7 +32,8 @@ _CONTEXT = re.compile(
     r"(?:context(?:\s+(?:length|window|size))?(?:\s+(?:is|of))?\s*(?:of\s*)?[:=]?\s*(\d{1,3}(?:,\d{3})+|\d+)\s*(k|K)?\b)"
     r"|(?:(\d{1,4})\s*([kK])\s+(?:token\s+)?context)", re.IGNORECASE)
 _TOTAL_ACTIVE = re.compile(r"(\d+(?:\.\d+)?)\s*B\s*(?:parameters?)?\s*\((\d+(?:\.\d+)?)\s*B\s+active\)", re.IGNORECASE)
-_TOTAL = re.compile(r"(?<![\dx.])(\d+(?:\.\d+)?)\s*B\s+param(?:eter)?s\b", re.IGNORECASE)
+_TOTAL = re.compile(r"(?<![\dx.])(\d+(?:\.\d+)?)[ \t]*B[ \t]+param(?:eter)?s\b", re.IGNORECASE)
+_CODE = re.compile(r"```.*?```", re.DOTALL)
 _ACTIVE_EXPERTS = re.compile(r"(?:only\s+)?(two|2|one|1|three|3|four|4)\s+experts?\s+(?:are\s+)?(?:selected|active|used)",
                              re.IGNORECASE)
 _MOE_NAME = re.compile(r"(?<![\d.])(\d{1,2})\s*x\s*(\d{1,3}(?:\.\d+)?)\s*B", re.IGNORECASE)
@@ -95,6 +96,7 @@ def parameter_counts(text: str, name: str) -> tuple[float | None, float | None, 
     total = active = None
     experts = per_token = None
     estimated = False
+    text = _CODE.sub(" ", text)  # configs and examples are not statements about this model
     if (m := _TOTAL_ACTIVE.search(text)):
         total, active = float(m.group(1)), float(m.group(2))
     elif (m := _TOTAL.search(text)):
@@ -185,6 +187,8 @@ def apply_prose(model: ModelFacts, body: str) -> None:
         model.total_params_b, model.params_estimated = total, estimated
     if model.active_params_b is None and active is not None:
         model.active_params_b = active
+    if model.active_params_b and model.total_params_b and model.active_params_b > model.total_params_b:
+        model.active_params_b = None  # contradictory statements: keep the total, drop the active count
     if experts:
         model.is_moe = True
         model.num_experts = model.num_experts or experts

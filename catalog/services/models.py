@@ -61,6 +61,11 @@ def apply_model_facts(model: LLMModel, facts: ModelFacts, *, own_document: bool)
         if value and value != getattr(model, name):
             setattr(model, name, value)
             changed.append(name)
+    if model.active_params_b and model.total_params_b and model.active_params_b > model.total_params_b + 0.05:
+        # Documents disagree (one states the total, another an active count); the database refuses
+        # active > total, and a total is the safer fact to keep.
+        model.active_params_b = None
+        changed.append("active_params_b")
     if facts.is_moe and not model.is_moe:
         model.is_moe = True
         changed.append("is_moe")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from django import template
+from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.html import json_script
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -27,3 +31,60 @@ def tokens(value: int | None) -> str:
     if not value:
         return "–"
     return f"{value // 1024}K" if value % 1024 == 0 and value >= 1024 else f"{value:,}"
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: template.Context, *prefixes: str, exact: str = "") -> SafeString:
+    """`aria-current="page"` on the nav link of the section being shown (styled by the CSS)."""
+    request = context.get("request")
+    path = getattr(request, "path", "") or ""
+    if (exact and path == exact) or any(path.startswith(prefix) for prefix in prefixes):
+        return mark_safe(' aria-current="page"')
+    return mark_safe("")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, *pairs: str | None, **changes: str | None) -> str:
+    """The current query string with some parameters replaced (``None``/"" removes them).
+
+    Facet links and sort headers use it so a link never stacks a second value of the same
+    parameter and always drops ``page`` (a changed filter starts again at the first page).
+    Positional pairs allow names that are not identifiers: ``{% query_with "sort" "-params" %}``.
+    """
+    request = context.get("request")
+    query: QueryDict = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query.pop("page", None)
+    updates = dict(zip(pairs[::2], pairs[1::2]))
+    updates.update(changes)
+    for key, value in updates.items():
+        query.pop(key, None)
+        if value not in (None, ""):
+            query[key] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def pretty_json(value: object) -> str:
+    """Parsed facts as indented JSON: readable, and what the API returns for the same document."""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+@register.filter
+def kind_badge(kind: str) -> str:
+    """CSS modifier for a lineage edge kind, matching the colours of the lineage graph."""
+    return f"edge-{kind}" if kind else "edge-unknown"
+
+
+@register.simple_tag
+def plotly_figure(figure: object, chart_id: str) -> SafeString:
+    """Embed a figure as ``<script type="application/json">``: data, not code, so the strict CSP holds.
+
+    Accepts ``fig.to_json()`` strings as well as ``fig.to_plotly_json()`` dicts; both are
+    re-encoded with HTML-sensitive characters escaped exactly like ``json_script`` does.
+    """
+    from plotly.utils import PlotlyJSONEncoder  # numpy arrays, dates and NaN in figures built from data
+
+    if isinstance(figure, (str, bytes)):
+        figure = json.loads(figure)
+    return json_script(figure, chart_id, encoder=PlotlyJSONEncoder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from config.embedded import DATA_DIR, embedded_postgres_url
 
@@ -16,8 +17,8 @@ DATABASES = {"default": database_from_env(None if os.environ.get("DATABASE_URL")
 
 # Without a broker configured, the filesystem transport needs no service at all.
 # dev.py sets CELERY_BROKER_URL to a private redis-server when one is installed.
-_FS_BROKER = DATA_DIR / "broker"
-if not os.environ.get("CELERY_BROKER_URL"):
+_FS_BROKER = Path(os.environ.get("LLMCAT_BROKER_FOLDER") or DATA_DIR / "broker")
+if os.environ.get("CELERY_BROKER_URL", "filesystem://") == "filesystem://":
     for sub in ("in", "processed"):
         (_FS_BROKER / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
