@@ -1,94 +1,299 @@
-"""Read queries for catalog pages; each returns in a constant number of SQL queries."""
+"""Read queries for catalog pages. Each returns in a constant number of SQL queries,
+whatever the size of the catalog, by composing the QuerySet methods of catalog.querysets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from catalog.models import (
     EdgeKind,
+    ImportItem,
     ImportJob,
     LineageEdge,
     LLMModel,
     MergeRecipe,
     Organization,
+    QuantFormat,
     QuantizedVariant,
     SourceDocument,
 )
 
-PARAM_BUCKETS = (("<3B", None, 3), ("3-9B", 3, 9), ("9-20B", 9, 20), ("20-40B", 20, 40), ("40-80B", 40, 80),
-                 (">80B", 80, None))
+# (label, low, high) in billions; both ends inclusive, exactly like the params_min/params_max
+# filters the facet links set, so a facet's count is the number of rows its link shows.
+PARAM_BUCKETS: tuple[tuple[str, float | None, float | None], ...] = (
+    ("up to 3B", None, 3), ("3–9B", 3, 9), ("9–20B", 9, 20), ("20–40B", 20, 40), ("40–80B", 40, 80),
+    ("80B and more", 80, None),
+)
 LIST_FIELDS = ("id", "repo_id", "name", "family", "architecture", "is_moe", "total_params_b", "active_params_b",
                "context_length", "license", "downloads", "result_count", "release_date", "updated_at", "summary",
-               "organization_id")
+               "organization_id", "is_stub", "params_estimated")
+# Lineage nodes never need the card text or search vector: leave the big columns in the database.
+NODE_FIELDS = ("id", "repo_id", "name", "license", "total_params_b", "active_params_b", "is_moe", "is_stub", "family")
+
+
+# ---------------------------------------------------------------------------
+# Home
 
 
 def catalog_counts() -> dict[str, int]:
-    from django.db.models import Sum
-
-    models = LLMModel.objects.aggregate(
+    totals = LLMModel.objects.aggregate(
         models=Count("pk", filter=Q(is_stub=False)), referenced=Count("pk", filter=Q(is_stub=True)),
         results=Sum("result_count"),
     )
     return {
-        "models": models["models"], "referenced": models["referenced"], "results": models["results"] or 0,
+        "models": totals["models"], "referenced": totals["referenced"], "results": totals["results"] or 0,
         "organizations": Organization.objects.count(), "documents": SourceDocument.objects.count(),
         "edges": LineageEdge.objects.count(),
     }
 
 
+def size_distribution() -> list[tuple[str, int, int]]:
+    """(bucket label, dense models, MoE models) over documented models, in one aggregate query."""
+    aggregates: dict[str, Any] = {}
+    for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
+        bucket = _bucket_q(low, high)
+        aggregates[f"d{index}"] = Count("pk", filter=bucket & Q(is_moe=False))
+        aggregates[f"m{index}"] = Count("pk", filter=bucket & Q(is_moe=True))
+    aggregates["unknown_d"] = Count("pk", filter=Q(total_params_b__isnull=True, is_moe=False))
+    aggregates["unknown_m"] = Count("pk", filter=Q(total_params_b__isnull=True, is_moe=True))
+    row = LLMModel.objects.real().aggregate(**aggregates)
+    rows = [(label, row[f"d{i}"], row[f"m{i}"]) for i, (label, _lo, _hi) in enumerate(PARAM_BUCKETS)]
+    if row["unknown_d"] or row["unknown_m"]:
+        rows.append(("size not stated", row["unknown_d"], row["unknown_m"]))
+    return rows
+
+
 def recent_imports(n: int = 8) -> list[ImportJob]:
-    return list(ImportJob.objects.order_by("-created_at")[:n])
+    return list(ImportJob.objects.select_related("created_by").order_by("-created_at")[:n])
+
+
+def recently_updated(n: int = 8) -> list[LLMModel]:
+    return list(LLMModel.objects.real().only(*LIST_FIELDS).order_by("-updated_at", "-pk")[:n])
+
+
+# ---------------------------------------------------------------------------
+# Catalog list
 
 
 def model_list(queryset: QuerySet[LLMModel]) -> QuerySet[LLMModel]:
     return queryset.only(*LIST_FIELDS)
 
 
-def facets(queryset: QuerySet[LLMModel]) -> dict[str, list[tuple[str, int]]]:
-    """Counts for the catalog's facets over the filtered set, in four aggregate queries."""
-    ids = queryset.order_by().values("pk")
-    base = LLMModel.objects.filter(pk__in=ids)
-    buckets = base.aggregate(
-        moe=Count("pk", filter=Q(is_moe=True)), dense=Count("pk", filter=Q(is_moe=False)),
-        has_evals=Count("pk", filter=Q(result_count__gt=0)),
-        **{f"p{i}": Count("pk", filter=Q(**({"total_params_b__gte": lo} if lo is not None else {}),
-                                         **({"total_params_b__lt": hi} if hi is not None else {})))
-           for i, (_label, lo, hi) in enumerate(PARAM_BUCKETS)},
-    )
-    families = list(base.exclude(family="").values_list("family").annotate(n=Count("pk")).order_by("-n")[:12])
-    licenses = list(base.exclude(license="").values_list("license").annotate(n=Count("pk")).order_by("-n")[:12])
-    methods = list(MergeRecipe.objects.filter(model__in=ids).values_list("method").annotate(
-        n=Count("model", distinct=True)).order_by("-n")[:10])
-    formats = list(QuantizedVariant.objects.filter(model__in=ids).values_list("format").annotate(
-        n=Count("model", distinct=True)).order_by("-n"))
-    return {
-        "family": families, "license": licenses, "merge_method": methods, "quant_format": formats,
-        "is_moe": [("true", buckets["moe"]), ("false", buckets["dense"])],
-        "has_evals": [("true", buckets["has_evals"])],
-        "params": [(label, buckets[f"p{i}"]) for i, (label, _lo, _hi) in enumerate(PARAM_BUCKETS)],
-    }
+def _bucket_q(low: float | None, high: float | None) -> Q:
+    q = Q()
+    if low is not None:
+        q &= Q(total_params_b__gte=low)
+    if high is not None:
+        q &= Q(total_params_b__lte=high)
+    return q
+
+
+@dataclass
+class Facets:
+    total: int  # every model the filters match (exact: the facet query counts them anyway)
+    groups: dict[str, list[tuple[Any, ...]]]
+
+    def __getitem__(self, key: str) -> list[tuple[Any, ...]]:
+        return self.groups[key]
+
+
+FACET_TOP = {"family": 12, "license": 12, "merge_method": 10}
+FACET_KEYS = ("family", "license", "merge_method", "quant_format", "is_moe", "has_evals", "params")
+
+
+def facets(queryset: QuerySet[LLMModel]) -> Facets:
+    """Facet counts and the total over the filtered set in ONE query, whatever the catalog size.
+
+    The filtered ids are materialised once in a CTE and every facet groups that small table:
+    a search predicate (full-text OR trigram, which no single index answers) is evaluated once
+    instead of once per facet. Each count uses the same predicate as the filter its link
+    applies, so clicking a facet shows exactly that many models.
+    """
+    try:
+        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return Facets(0, {key: [] for key in FACET_KEYS})
+    model, recipe = LLMModel._meta.db_table, MergeRecipe._meta.db_table
+    variant, edge = QuantizedVariant._meta.db_table, LineageEdge._meta.db_table
+    buckets = []
+    bucket_params: list[Any] = []
+    for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
+        conditions = ["total_params_b IS NOT NULL"]
+        if low is not None:
+            conditions.append("total_params_b >= %s")
+            bucket_params.append(low)
+        if high is not None:
+            conditions.append("total_params_b <= %s")
+            bucket_params.append(high)
+        buckets.append(f"SELECT 'params', '{index}', COUNT(*) FROM m WHERE {' AND '.join(conditions)}")
+    sql = f"""
+        WITH m AS MATERIALIZED (
+            SELECT id, family, license, is_moe, result_count, total_params_b FROM {model} WHERE id IN ({ids_sql})
+        )
+        SELECT 'total', '', COUNT(*) FROM m
+        UNION ALL SELECT 'family', family, COUNT(*) FROM m WHERE family <> '' GROUP BY family
+        UNION ALL SELECT 'license', license, COUNT(*) FROM m WHERE license <> '' GROUP BY license
+        UNION ALL SELECT 'is_moe', CASE WHEN is_moe THEN 'true' ELSE 'false' END, COUNT(*) FROM m GROUP BY 2
+        UNION ALL SELECT 'has_evals', CASE WHEN result_count > 0 THEN 'true' ELSE 'false' END, COUNT(*)
+            FROM m GROUP BY 2
+        UNION ALL {' UNION ALL '.join(buckets)}
+        UNION ALL SELECT 'merge_method', LOWER(r.method), COUNT(DISTINCT r.model_id)
+            FROM {recipe} r JOIN m ON m.id = r.model_id GROUP BY 2
+        UNION ALL SELECT 'quant_format', q.fmt, COUNT(DISTINCT q.mid) FROM (
+            SELECT v.model_id AS mid, v.format AS fmt FROM {variant} v JOIN m ON m.id = v.model_id
+            UNION ALL
+            SELECT e.parent_id, e.params ->> 'format' FROM {edge} e JOIN m ON m.id = e.parent_id WHERE e.kind = %s
+        ) AS q WHERE q.fmt = ANY(%s) GROUP BY 2
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids_params, *bucket_params, EdgeKind.QUANTIZED.value, list(QuantFormat.values)])
+        rows = cursor.fetchall()
+    found: dict[str, dict[str, int]] = {}
+    for facet, key, n in rows:
+        found.setdefault(facet, {})[key] = n
+
+    def top(facet: str) -> list[tuple[str, int]]:
+        ranked = sorted(found.get(facet, {}).items(), key=lambda item: (-item[1], item[0]))
+        return ranked[: FACET_TOP.get(facet, len(ranked))]
+
+    is_moe, has_evals, params = found.get("is_moe", {}), found.get("has_evals", {}), found.get("params", {})
+    return Facets(found.get("total", {}).get("", 0), {
+        "family": top("family"),
+        "license": top("license"),
+        "merge_method": top("merge_method"),
+        "quant_format": top("quant_format"),
+        "is_moe": [("true", "Mixture of experts", is_moe.get("true", 0)), ("false", "Dense", is_moe.get("false", 0))],
+        "has_evals": [("true", "Has benchmark results", has_evals.get("true", 0)),
+                      ("false", "No results yet", has_evals.get("false", 0))],
+        "params": [
+            (label, "" if low is None else _num(low), "" if high is None else _num(high), params.get(str(i), 0))
+            for i, (label, low, high) in enumerate(PARAM_BUCKETS)
+        ],
+    })
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+# ---------------------------------------------------------------------------
+# Model page
+
+
+def _repo_id_matches(repo_id: str) -> Q:
+    # LOWER(repo_id) = lower(x) is answered by the index behind the case-insensitive unique
+    # constraint; `iexact` compiles to UPPER(...) and would scan the whole table.
+    return Q(Exact(Lower("repo_id"), repo_id.lower()))
 
 
 def model_detail(repo_id: str) -> LLMModel | None:
+    """The model with everything its page shows, in six queries. Repo ids match case-insensitively
+    (the Hub treats them so, and the database enforces case-insensitive uniqueness)."""
     return (
         LLMModel.objects.select_related("organization")
         .prefetch_related(
-            Prefetch("parent_edges", queryset=LineageEdge.objects.select_related("parent").order_by("kind", "parent__repo_id")),
-            Prefetch("child_edges", queryset=LineageEdge.objects.select_related("child").order_by("kind", "child__repo_id")),
-            Prefetch("merge_recipes", queryset=MergeRecipe.objects.select_related("base_model").order_by("step")),
+            Prefetch("parent_edges", queryset=LineageEdge.objects.select_related("parent")
+                     .only("id", "kind", "params", "confidence", "evidence", "child_id", "parent_id",
+                           "source_document_id", *(f"parent__{f}" for f in NODE_FIELDS))
+                     .order_by("kind", "parent__repo_id")),
+            Prefetch("child_edges", queryset=LineageEdge.objects.select_related("child")
+                     .only("id", "kind", "params", "confidence", "evidence", "child_id", "parent_id",
+                           "source_document_id", *(f"child__{f}" for f in NODE_FIELDS))
+                     .order_by("kind", "child__repo_id")),
+            Prefetch("merge_recipes", queryset=MergeRecipe.objects.select_related("base_model")
+                     .only("id", "model_id", "step", "tool", "method", "dtype", "gate_mode", "experts_per_token",
+                           "parameters", "raw_config", "parsed_config", "source_document_id",
+                           *(f"base_model__{f}" for f in NODE_FIELDS))
+                     .order_by("step")),
             Prefetch("quantized_variants", queryset=QuantizedVariant.objects.order_by("format", "level")),
             Prefetch("documents", queryset=SourceDocument.objects.only(
-                "id", "kind", "origin", "status", "imported_at", "model_id", "warnings").order_by("-imported_at")),
+                "id", "kind", "origin", "status", "imported_at", "model_id", "warnings", "size_bytes", "content_hash")
+                .order_by("-imported_at")),
         )
-        .filter(repo_id=repo_id)
+        .filter(_repo_id_matches(repo_id))
         .first()
     )
 
 
+def model_summary(repo_id: str) -> LLMModel | None:
+    """Just the model's own small columns (the lineage page needs nothing more), in one query."""
+    return LLMModel.objects.only(*NODE_FIELDS).filter(_repo_id_matches(repo_id)).first()
+
+
+@dataclass
+class RecipeRow:
+    """One ingredient of a merge recipe, as the page's table shows it."""
+
+    model: str  # as written in the recipe
+    repo_id: str | None  # resolved against the model's lineage, for a link
+    role: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def recipe_rows(recipe: MergeRecipe, known_repo_ids: list[str]) -> list[RecipeRow]:
+    """The parsed recipe as table rows: merge ``models``, MoE ``experts`` and ``slices`` sources.
+
+    Recipes often name a model by its short name; it is linked when exactly one known
+    ancestor ends with that name.
+    """
+    config = recipe.parsed_config or {}
+
+    def resolve(name: str) -> str | None:
+        if not name:
+            return None
+        lowered = name.lower()
+        exact = [r for r in known_repo_ids if r.lower() == lowered]
+        if exact:
+            return exact[0]
+        suffix = sorted({r for r in known_repo_ids if r.lower().endswith("/" + lowered)})
+        return suffix[0] if len(suffix) == 1 else None
+
+    rows: list[RecipeRow] = []
+    base = config.get("base_model")
+    if isinstance(base, str) and base:
+        rows.append(RecipeRow(base, resolve(base), "base model"))
+    for entry in config.get("models") or []:
+        if isinstance(entry, dict):
+            name = str(entry.get("model") or "")
+            params = entry.get("parameters") if isinstance(entry.get("parameters"), dict) else {}
+            rows.append(RecipeRow(name, resolve(name), "merged", dict(params)))
+        elif isinstance(entry, str):
+            rows.append(RecipeRow(entry, resolve(entry), "merged"))
+    for entry in config.get("experts") or []:
+        if isinstance(entry, dict):
+            name = str(entry.get("source_model") or "")
+            extra = {k: v for k, v in entry.items() if k != "source_model"}
+            rows.append(RecipeRow(name, resolve(name), "expert", extra))
+    for index, slice_ in enumerate(config.get("slices") or []):
+        for source in (slice_ or {}).get("sources") or [] if isinstance(slice_, dict) else []:
+            if isinstance(source, dict):
+                name = str(source.get("model") or "")
+                extra = {k: v for k, v in source.items() if k != "model"}
+                rows.append(RecipeRow(name, resolve(name), f"slice {index + 1}", extra))
+    return rows
+
+
+def model_recipes(model: LLMModel) -> list[tuple[MergeRecipe, list[RecipeRow]]]:
+    """Each prefetched recipe with its parsed rows (no query: uses the prefetched edges)."""
+    known = [e.parent.repo_id for e in model.parent_edges.all()]
+    known += [r.base_model.repo_id for r in model.merge_recipes.all() if r.base_model_id]
+    return [(recipe, recipe_rows(recipe, known)) for recipe in model.merge_recipes.all()]
+
+
+# ---------------------------------------------------------------------------
+# Lineage explorer
+
+
 @dataclass
 class LineageGraph:
+    root: LLMModel
     nodes: dict[int, LLMModel]
     edges: list[LineageEdge]
     depth: dict[int, int]  # 0 = the model, negative = ancestors, positive = descendants
@@ -96,38 +301,105 @@ class LineageGraph:
 
 
 def lineage(model: LLMModel, *, up: int = 3, down: int = 3, max_nodes: int = 150) -> LineageGraph:
-    """Ancestors and descendants by breadth-first search: two queries per generation, bounded."""
-    depth = {model.pk: 0}
+    """Ancestors and descendants by bounded breadth-first search.
+
+    One query per generation and direction (at most ``up + down``), then one for the nodes:
+    each step reads only edge ids, so a wide family never drags card texts along. A node
+    reached both ways keeps its first depth; the walk stops adding nodes at ``max_nodes``.
+    """
+    depth: dict[int, int] = {model.pk: 0}
     edges: dict[int, LineageEdge] = {}
     truncated = False
+    edge_fields = ("id", "child_id", "parent_id", "kind", "params", "confidence", "evidence", "source_document_id")
     for direction, limit in ((-1, up), (1, down)):
         frontier = {model.pk}
         for level in range(1, limit + 1):
             if not frontier:
                 break
-            if direction < 0:
-                found = LineageEdge.objects.filter(child_id__in=frontier).select_related("parent", "child")
-            else:
-                found = LineageEdge.objects.filter(parent_id__in=frontier).select_related("parent", "child")
-            nxt = set()
-            for edge in found[:max_nodes * 2]:
-                edges[edge.pk] = edge
+            lookup = {"child_id__in": frontier} if direction < 0 else {"parent_id__in": frontier}
+            # Bounded fetch: a hub model with thousands of fine-tunes must not load them all.
+            found = list(LineageEdge.objects.filter(**lookup).only(*edge_fields).order_by("kind", "pk")[: max_nodes * 3])
+            if len(found) == max_nodes * 3:
+                truncated = True
+            following: set[int] = set()
+            for edge in found:
                 other = edge.parent_id if direction < 0 else edge.child_id
                 if other not in depth:
                     if len(depth) >= max_nodes:
                         truncated = True
                         continue
                     depth[other] = direction * level
-                    nxt.add(other)
-            frontier = nxt
-    nodes = LLMModel.objects.in_bulk(list(depth))
-    kept = [e for e in edges.values() if e.parent_id in nodes and e.child_id in nodes]
-    return LineageGraph(nodes, kept, depth, truncated)
+                    following.add(other)
+                edges[edge.pk] = edge
+            frontier = following
+    nodes = {m.pk: m for m in LLMModel.objects.filter(pk__in=list(depth)).only(*NODE_FIELDS)}
+    kept = []
+    for edge in edges.values():
+        if edge.parent_id in nodes and edge.child_id in nodes:
+            # Caching the related objects lets templates follow edge.parent / edge.child without queries.
+            edge.parent, edge.child = nodes[edge.parent_id], nodes[edge.child_id]
+            kept.append(edge)
+    kept.sort(key=lambda e: (depth.get(e.child_id, 0), e.kind, e.child.repo_id.lower(), e.parent.repo_id.lower()))
+    return LineageGraph(nodes[model.pk], nodes, kept, depth, truncated)
+
+
+def merge_methods_by_child(graph: LineageGraph) -> dict[int, str]:
+    """The merge method of every merged model in the graph, from its edges' parameters."""
+    methods: dict[int, str] = {}
+    for edge in graph.edges:
+        method = (edge.params or {}).get("method")
+        if edge.kind in (EdgeKind.MERGE, EdgeKind.MOE_EXPERT) and isinstance(method, str) and method:
+            methods.setdefault(edge.child_id, method)
+    return methods
+
+
+# ---------------------------------------------------------------------------
+# Documents and imports
 
 
 def document_detail(pk: int) -> SourceDocument | None:
     return SourceDocument.objects.select_related("model", "previous").filter(pk=pk).first()
 
 
-def edge_kinds() -> list[tuple[str, str]]:
-    return list(EdgeKind.choices)
+def document_versions(document: SourceDocument) -> list[SourceDocument]:
+    """Later versions of the same document (the ones that superseded it), newest first."""
+    return list(document.next_versions.only("id", "imported_at", "status", "origin").order_by("-imported_at")[:10])
+
+
+def import_jobs() -> QuerySet[ImportJob]:
+    return ImportJob.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def import_job(pk: int) -> ImportJob | None:
+    return ImportJob.objects.select_related("created_by").filter(pk=pk).first()
+
+
+ITEM_FIELDS = ("id", "job_id", "position", "name", "status", "error", "warnings", "attempts", "model_id",
+               "document_id", "model__repo_id")
+MAX_ITEMS_SHOWN = 1000
+
+
+def import_items(job: ImportJob) -> list[ImportItem]:
+    """The first items of a job (the raw content stays in the database)."""
+    return list(job.items.select_related("model").only(*ITEM_FIELDS).order_by("position")[:MAX_ITEMS_SHOWN])
+
+
+def import_status(job: ImportJob) -> dict[str, Any]:
+    """What the job page's polling script needs, in one query beyond the job itself."""
+    from django.urls import reverse
+
+    items = []
+    for item in import_items(job):
+        items.append({
+            "position": item.position, "name": item.name, "status": item.status,
+            "status_label": item.get_status_display(), "error": item.error, "warnings": item.warnings or [],
+            "model": item.model.repo_id if item.model_id else None,
+            "model_url": reverse("catalog:model-detail", args=[item.model.repo_id]) if item.model_id else None,
+            "document_url": reverse("catalog:document-detail", args=[item.document_id]) if item.document_id else None,
+        })
+    return {
+        "id": job.pk, "status": job.status, "status_label": job.get_status_display(), "total": job.total,
+        "processed": job.processed, "succeeded": job.succeeded, "unchanged": job.unchanged,
+        "failed": job.failed_count, "warnings": job.warnings_count, "percent": job.progress_percent,
+        "finished": job.is_finished, "errors": job.errors[-20:], "items": items,
+    }

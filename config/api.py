@@ -9,7 +9,6 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class DefaultCursorPagination(CursorPagination):
@@ -40,6 +39,9 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has the body ``{"error": {"status", "code", "message", "fields": [...]}}``."""
+    # Imported here: rest_framework.views reads DEFAULT_PAGINATION_CLASS (this module) at import time.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "message_dict") else exc.messages)
     elif isinstance(exc, Http404):

@@ -3,8 +3,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from django.templatetags.static import static
-from django.views.generic import RedirectView
 
 from config import views
 
@@ -14,7 +12,7 @@ admin.site.site_title = "Open LLM Catalog admin"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("evals.urls")),

@@ -37,6 +37,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: the hashed static name only exists after collectstatic.
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 page rendered without context processors: they may be what failed."""
     template = loader.get_template("500.html")

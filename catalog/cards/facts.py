@@ -172,6 +172,7 @@ class ModelFacts:
     summary: str = ""  # first paragraph of prose
     training_notes: str = ""  # e.g. "fine-tuned on the OpenHermes dataset for 3 epochs"
     siblings: list[str] = field(default_factory=list)  # related repos (e.g. SFT sibling)
+    ollama_tag: str = ""  # "mixtral:8x7b" from a catalog page's "ollama run" command
 
 
 @dataclass

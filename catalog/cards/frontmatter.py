@@ -31,9 +31,18 @@ _FENCE_OPEN = re.compile(r"^---[ \t]*$")
 _FENCE_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 # First meaningful line inside the fences must be a ``key:`` (or a comment).
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]{0,80}\s*:(?:\s|$)")
-# How far we look for the opening fence and the closing one, in lines.
+# Hub metadata keys (https://huggingface.co/docs/hub/model-cards#model-card-metadata): a block
+# after unrecognised leading lines is only taken for front matter when it has one of these.
+CARD_KEYS = frozenset({
+    "license", "license_name", "license_link", "tags", "language", "base_model", "base_model_relation", "datasets",
+    "model-index", "library_name", "pipeline_tag", "inference", "widget", "metrics", "thumbnail", "model_name",
+    "model_creator", "quantized_by", "new_version",
+})
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w.-]{0,80})[ \t]*:")
+MAX_CHROME_LINE = 100  # page chrome (buttons, commit messages) is short; card prose is not
+# How far we look for the opening fence, in lines (the closing one may be anywhere: an
+# oversized front matter is refused by the YAML size limit rather than read as Markdown).
 MAX_NOISE_LINES = 2000
-MAX_FRONT_MATTER_LINES = 20000
 
 
 def _is_noise(line: str) -> bool:
@@ -59,16 +68,20 @@ def split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
     warnings: list[str] = []
     lines = text.split("\n")
     start = None
+    unrecognised = 0  # leading lines that are neither blank nor known scrape noise
     for index, line in enumerate(lines[:MAX_NOISE_LINES]):
         if _FENCE_OPEN.match(line):
             start = index
             break
-        if not _is_noise(line):
+        if _is_noise(line):
+            continue
+        stripped = line.strip(_BLANKS)
+        if len(stripped) > MAX_CHROME_LINE or stripped.startswith(("#", "|", "<", "!", "[", "*", ">")):
             return None, text, warnings  # real content before any '---': no front matter
+        unrecognised += 1
     if start is None:
         return None, text, warnings
-    limit = min(len(lines), start + 1 + MAX_FRONT_MATTER_LINES)
-    end = next((i for i in range(start + 1, limit) if _FENCE_CLOSE.match(lines[i])), None)
+    end = next((i for i in range(start + 1, len(lines)) if _FENCE_CLOSE.match(lines[i])), None)
     if end is None:
         if start == 0 and _looks_like_metadata(lines[1:40]):
             warnings.append("The front matter has no closing '---'; it was ignored.")
@@ -77,6 +90,8 @@ def split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
     if not _looks_like_metadata(block):
         # A horizontal rule after blank lines, not metadata.
         return None, text, warnings
+    if unrecognised and not any((m := _TOP_KEY.match(line)) and m.group(1) in CARD_KEYS for line in block):
+        return None, text, warnings  # short text lines, then a rule: not a scraped card
     skipped = sum(1 for line in lines[:start] if line.strip(_BLANKS))
     if skipped:
         warnings.append(f"Skipped {start} lines of scraped page noise before the front matter.")

@@ -46,6 +46,21 @@ def _check_size(text: str, max_bytes: int) -> None:
         raise ParseError("too_large", f"YAML block is {size:,} bytes; the limit is {max_bytes:,} bytes.")
 
 
+def reject_aliases(text: str) -> None:
+    """ParseError ``yaml_alias`` if the token stream holds an anchor or alias before any error.
+
+    Used on raw text that may not parse (flattened front matter): recovery re-emits values
+    and must never be the step that silently turns ``&a``/``*a`` into something else.
+    """
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                raise ParseError("yaml_alias",
+                                 "YAML anchors and aliases are not accepted (they can expand without bound).")
+    except yaml.YAMLError:
+        return
+
+
 def check_stream(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: int = DEFAULT_MAX_NODES) -> None:
     """Refuse aliases/anchors (tokens), deep nesting and too many nodes (events).
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.db.models.functions import Lower
+
 from catalog.cards.facts import ModelFacts
 from catalog.models import LLMModel, Organization
 from catalog.validators import REPO_ID_RE
@@ -27,7 +29,8 @@ def normalize_repo_id(repo_id: str) -> str | None:
 
 
 def get_or_create_organization(slug: str) -> Organization:
-    org = Organization.objects.filter(slug__iexact=slug).first()
+    # Lower(...) = lower(value) uses the case-insensitive unique index; __iexact (UPPER) would scan.
+    org = Organization.objects.annotate(slug_lower=Lower("slug")).filter(slug_lower=slug.lower()).first()
     if org is None:
         org = Organization.objects.create(slug=slug, name=slug, url=f"https://huggingface.co/{slug}")
     return org
@@ -35,7 +38,7 @@ def get_or_create_organization(slug: str) -> Organization:
 
 def get_or_create_model(repo_id: str, *, stub: bool = True) -> LLMModel:
     """The model row for ``repo_id``, created as a stub (known only by reference) if new."""
-    model = LLMModel.objects.filter(repo_id__iexact=repo_id).first()
+    model = LLMModel.objects.annotate(repo_lower=Lower("repo_id")).filter(repo_lower=repo_id.lower()).first()
     if model is not None:
         return model
     org_slug, name = repo_id.split("/", 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django import template
 from django.http import QueryDict
@@ -10,11 +11,13 @@ from django.template.loader import render_to_string
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog.panels import Panel
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def render_panel(context: template.Context, panel) -> SafeString:
+def render_panel(context: template.Context, panel: Panel) -> SafeString:
     """Render a Panel contributed by another app with its own context (see catalog.panels)."""
     return render_to_string(panel.template, panel.context, request=context.get("request"))
 
@@ -88,3 +91,30 @@ def plotly_figure(figure: object, chart_id: str) -> SafeString:
     if isinstance(figure, (str, bytes)):
         figure = json.loads(figure)
     return json_script(figure, chart_id, encoder=PlotlyJSONEncoder)
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def get_item(mapping: object, key: str) -> object:
+    """``mapping[key]`` for dicts and QueryDicts (the last value, as a form reads it); "" when absent."""
+    getter = getattr(mapping, "get", None)
+    return getter(key, "") if getter else ""
+
+
+@register.filter
+def is_list(value: object) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
+
+@register.filter(is_safe=True)
+def demote_headings(html: str, levels: int = 2) -> SafeString:
+    """Shift the headings of already-sanitized card HTML down (h1 -> h3 ...) so a card's own
+    title does not compete with the page's h1 and the document outline stays one tree."""
+    return mark_safe(_HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + int(levels))}", html or ""))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any
 
 import factory
 from factory.django import DjangoModelFactory

@@ -117,7 +117,7 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "catalog:login"
 
 # Uploads: a model card is text; nothing legitimate is larger than a few MB.
 MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(2 * 1024 * 1024)))
@@ -137,7 +137,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.DefaultCursorPagination",
     "DEFAULT_RENDERER_CLASSES": [
-        "config.api_support.ORJSONRenderer",
+        "config.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "PAGE_SIZE": 50,

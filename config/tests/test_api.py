@@ -1,218 +1,304 @@
-"""The REST API contract: reads, writes with permissions, validation, errors, caching, exports."""
+"""API platform: token auth, error bodies for every status, conditional GET, cursor safety,
+the OpenAPI schema and the docs pages under the Content-Security-Policy."""
 
 from __future__ import annotations
 
 import base64
+import re
+from html.parser import HTMLParser
+from io import StringIO
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.core.management import call_command
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from catalog.models import ImportJob, LineageEdge, LLMModel
-from conftest import token_for
-from evals.models import Result, Score
-from hardware.models import GPU
+from catalog.tests.factories import LLMModelFactory
+from config.tests.api_factories import make_user, session_client, token_client
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api() -> APIClient:
-    return APIClient()
+def error(response) -> dict:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert {"status", "code", "message", "fields"} <= set(body["error"]), body
+    assert body["error"]["status"] == response.status_code
+    return body["error"]
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
-    return client
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-def test_models_list_filters_like_the_html_list(api, seeded) -> None:
-    body = api.get("/api/models/", {"is_moe": "true", "family": "mistral"}).json()
-    repos = {m["repo_id"] for m in body["results"]}
-    assert "mlabonne/Beyonder-4x7B-v2" in repos and "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO" in repos
-    assert all(m["is_moe"] for m in body["results"])
-    assert "next" in body and "previous" in body  # cursor pagination
+# ---------------------------------------------------------------------------
+# Tokens
 
 
-def test_model_detail_by_repo_id_with_lineage(api, seeded) -> None:
-    body = api.get("/api/models/rombodawg/Open_Gpt4_8x7B_v0.2/").json()
-    assert body["license"] == "cc-by-4.0" and body["organization"] == "rombodawg"
-    assert {p["parent"] for p in body["parents"]} == {"mistralai/Mixtral-8x7B-Instruct-v0.1",
-                                                      "jondurbin/bagel-dpo-8x7b-v0.2", "smelborp/MixtralOrochi8x7B"}
-    assert body["merge_recipes"][0]["method"] == "ties"
-    lineage = api.get("/api/models/rombodawg/Open_Gpt4_8x7B_v0.2/lineage/").json()
-    assert lineage["children"][0]["kind"] == "quantized"
-
-
-def test_404_uses_the_error_body(api, db) -> None:
-    response = api.get("/api/models/nobody/nothing/")
-    assert response.status_code == 404
-    assert response.json()["error"]["status"] == 404 and response.json()["error"]["code"] == "not_found"
-
-
-def test_leaderboard_rows_filters_and_verification(api, seeded) -> None:
-    rows = api.get("/api/leaderboards/open-llm-v1/").json()["results"]
-    assert [r["model"] for r in rows] == ["abacusai/Smaug-Mixtral-v0.1", "rombodawg/Open_Gpt4_8x7B_v0.2",
-                                          "mlabonne/Beyonder-4x7B-v2", "orangetin/OpenHermes-Mixtral-8x7B"]
-    assert rows[1]["verification"] == "verified" and rows[1]["reported_average"] == 73.59
-    assert rows[2]["flag_count"] == 1  # TruthfulQA 60.68 vs 60.86
-    verified = api.get("/api/leaderboards/open-llm-v1/", {"verified_only": "true", "hide_flagged": "true"}).json()
-    assert "mlabonne/Beyonder-4x7B-v2" not in {r["model"] for r in verified["results"]}
-    bad = api.get("/api/leaderboards/open-llm-v1/", {"params_min": "lots"})
-    assert bad.status_code == 400 and bad.json()["error"]["fields"][0]["field"] == "params_min"
-
-
-def test_leaderboard_csv_export(api, seeded) -> None:
-    for response in (api.get("/api/leaderboards/open-llm-v1/export.csv"),
-                     api.get("/api/leaderboards/open-llm-v1/", {"format": "csv"})):
-        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-        lines = response.content.decode().splitlines()
-        assert lines[0].startswith("rank,model,average,arc,hellaswag")
-        assert lines[2].startswith("2,rombodawg/Open_Gpt4_8x7B_v0.2,73.5933")
-
-
-def test_leaderboard_queries_constant(api, seeded, django_assert_max_num_queries) -> None:
-    with django_assert_max_num_queries(4):
-        api.get("/api/leaderboards/open-llm-v1/")
-    with django_assert_max_num_queries(4):
-        api.get("/api/leaderboards/nous/", {"include_incomplete": "true", "page_size": "100"})
-
-
-def test_etag_gives_304(api, seeded) -> None:
-    first = api.get("/api/gpus/")
-    etag = first["ETag"]
-    assert etag.startswith('W/"')
-    second = api.get("/api/gpus/", HTTP_IF_NONE_MATCH=etag)
-    assert second.status_code == 304 and second.content == b""
-
-
-def test_fit_endpoint_and_validation(api, seeded) -> None:
-    ok = api.get("/api/fit/", {"model": "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
-                               "gpu": "amd-radeon-pro-v710", "quant": "Q4_K_M", "context": 32768}).json()
-    # llama.cpp's Q4_K_M is 4.85 bpw: 28.3 GB of weights alone exceed the 28 GB card.
-    assert ok["verdict"] == "needs_more_gpus" and ok["gpus_needed"] == 2
-    assert ok["kv_gb"] == pytest.approx(4.295, abs=0.001) and ok["weights_gb"] == pytest.approx(28.31, abs=0.01)
-    assert ok["assumptions"]
-    two = api.get("/api/fit/", {"model": "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO", "gpu": "amd-radeon-pro-v710",
-                                "quant": "Q4_K_M", "context": 32768, "n_gpus": 2}).json()
-    assert two["verdict"] == "fits"
-    for params, field in [({"model": "a/b", "gpu": "x"}, None), ({"gpu": "x"}, "model"),
-                          ({"model": "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO", "gpu": "nope"}, "gpu"),
-                          ({"model": "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO", "gpu": "nvidia-l4",
-                            "quant": "Q99"}, "quant"),
-                          ({"model": "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO", "gpu": "nvidia-l4",
-                            "n_gpus": 20}, "n_gpus")]:
-        response = api.get("/api/fit/", params)
-        assert response.status_code in (400, 404), params
-        if field:
-            assert response.json()["error"]["fields"][0]["field"] == field
-
-
-def test_recommend_ranks_by_score(api, seeded) -> None:
-    body = api.get("/api/recommend/", {"gpu": ["nvidia-h100-sxm"], "context": 8192}).json()
-    models = [r["model"] for r in body["results"]]
-    assert models[0] == "abacusai/Smaug-Mixtral-v0.1"  # best v1 score among models that fit 80 GB
-    assert all(r["memory_needed_gb"] <= 80 for r in body["results"])
-    small = api.get("/api/recommend/", {"memory_gb": 16, "bandwidth_gbs": 500}).json()
-    # Only the 24.2B Beyonder fits 16 GB: AWQ-4bit (12.6 GB weights + 1.1 GB KV at 8K + 0.5 GB) is the best
-    # quantization that does; Q4_K_M would need 16.2 GB.
-    assert [(r["model"], r["quant"]) for r in small["results"]] == [("mlabonne/Beyonder-4x7B-v2", "AWQ-4bit")]
-    tiny = api.get("/api/recommend/", {"memory_gb": 8, "bandwidth_gbs": 500}).json()
-    assert tiny["results"] == []
-    assert api.get("/api/recommend/", {"gpu": ["nope"]}).status_code == 400
-
-
-def test_import_post_returns_202_and_completes(seeded, curator, django_capture_on_commit_callbacks) -> None:
-    api = client_for(curator)
-    card = (next(__import__("conftest").SEEDS.glob("003_*.txt"))).read_text().replace("65.27", "65.28")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/imports/", {"documents": [{"name": "003-v2.md", "content": card}]},
-                            format="json")
-    assert response.status_code == 202
-    assert response["Location"] == f"/api/imports/{response.json()['id']}/"
-    job = api.get(response["Location"]).json()
-    assert job["status"] == "done" and job["items"][0]["status"] == "updated"
-    assert job["items"][0]["model"] == "orangetin/OpenHermes-Mixtral-8x7B"
-
-
-def test_import_rejects_bad_payloads_with_field_errors(curator, db) -> None:
-    api = client_for(curator)
-    for payload, field in [({}, "documents"), ({"documents": [{"name": "x"}]}, "documents[0].content"),
-                           ({"content": "x", "repo_id": "not a repo"}, "repo_id")]:
-        response = api.post("/api/imports/", payload, format="json")
-        assert response.status_code == 400, payload
-        assert response.json()["error"]["fields"][0]["field"] == field
-    hostile = api.post("/api/imports/", {"content": "\x00\x01garbage"}, format="json")
-    assert hostile.status_code in (202, 400)
-
-
-WRITES = [
-    ("post", "/api/imports/", {"content": "---\nlicense: mit\n---\n# x", "repo_id": "a/b"}, "catalog.add_sourcedocument"),
-    ("patch", "/api/models/mlabonne/Beyonder-4x7B-v2/", {"family": "mixtral"}, "catalog.change_llmmodel"),
-    ("post", "/api/lineage-edges/", {"child": "mlabonne/Beyonder-4x7B-v2", "parent": "orangetin/OpenHermes-Mixtral-8x7B",
-                                     "kind": "merge"}, "catalog.add_lineageedge"),
-    ("post", "/api/gpus/", {"slug": "test-gpu", "name": "Test GPU", "vendor": "nvidia", "memory_gb": 24,
-                            "bandwidth_gbs": 900}, "hardware.add_gpu"),
-    ("post", "/api/scoring-jobs/", {"model_ids": []}, "staff"),
-    ("post", "/api/fit-jobs/", {"model_ids": []}, "staff"),
-]
-
-
-@pytest.mark.parametrize("method, url, payload, needs", WRITES, ids=[w[1] + w[0] for w in WRITES])
-def test_permission_matrix(seeded, reader_user, curator, staff_user, method, url, payload, needs) -> None:
-    anonymous = getattr(APIClient(), method)(url, payload, format="json")
-    assert anonymous.status_code in (401, 403)
-    reader = getattr(client_for(reader_user), method)(url, payload, format="json")
-    assert reader.status_code == 403
-    assert reader.json()["error"]["status"] == 403
-    expected_ok = {"post": (201, 202), "patch": (200,)}[method]
-    curator_response = getattr(client_for(curator), method)(url, payload, format="json")
-    if needs == "staff":
-        assert curator_response.status_code == 403
-    else:
-        assert curator_response.status_code in expected_ok, curator_response.content
-    session = APIClient()
-    session.force_login(staff_user)
-    staff_response = getattr(session, method)(url, {**payload, "slug": "test-gpu-2"} if "gpus" in url else payload,
-                                              format="json")
-    assert staff_response.status_code in (*expected_ok, 400), staff_response.content  # 400: duplicate edge
-
-
-def test_write_validation_names_the_field(seeded, curator) -> None:
-    api = client_for(curator)
-    edge = api.post("/api/lineage-edges/", {"child": "mlabonne/Beyonder-4x7B-v2", "parent": "mlabonne/Beyonder-4x7B-v2",
-                                            "kind": "merge"}, format="json")
-    assert edge.status_code == 400 and edge.json()["error"]["fields"][0]["field"] == "parent"
-    model = api.patch("/api/models/mlabonne/Beyonder-4x7B-v2/", {"active_params_b": 99}, format="json")
-    assert model.status_code == 400 and model.json()["error"]["fields"][0]["field"] == "active_params_b"
-    gpu = api.post("/api/gpus/", {"slug": "neg", "name": "Neg", "vendor": "nvidia", "memory_gb": -4,
-                                  "bandwidth_gbs": 100}, format="json")
-    assert gpu.status_code == 400 and gpu.json()["error"]["fields"][0]["field"] == "memory_gb"
-    assert not GPU.objects.filter(slug="neg").exists()
-    assert LLMModel.objects.get(repo_id="mlabonne/Beyonder-4x7B-v2").active_params_b == pytest.approx(12.9)
-
-
-def test_token_login_and_logout(db, reader_user) -> None:
-    api = APIClient()
-    basic = base64.b64encode(b"reader:reader-pass-123").decode()
-    response = api.post("/api/auth/login/", HTTP_AUTHORIZATION=f"Basic {basic}")
+def test_login_issues_a_hashed_expiring_token_that_authenticates() -> None:
+    user = make_user("alice")
+    response = APIClient().post("/api/auth/login/", HTTP_AUTHORIZATION=basic("alice", "alice-pass-123"))
     assert response.status_code == 200
     token = response.json()["token"]
-    from knox.models import AuthToken
-
-    stored = AuthToken.objects.get(user=reader_user)
-    assert token not in stored.digest and stored.expiry is not None  # stored hashed, expires
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert api.post("/api/auth/logout/").status_code == 204
-    assert api.get("/api/imports/").status_code == 401
-    wrong = APIClient().post("/api/auth/login/", HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"reader:x").decode())
-    assert wrong.status_code == 401
+    stored = AuthToken.objects.get(user=user)
+    assert token not in stored.digest and len(stored.digest) == 128  # only a SHA-512 hex digest is kept
+    assert stored.expiry is not None and response.json()["expiry"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/imports/").status_code == 200  # imports need a signed-in user
 
 
-def test_schema_and_docs_served_locally(api, db) -> None:
-    schema = api.get("/api/schema/")
-    assert schema.status_code == 200 and b"/api/leaderboards/{slug}/" in schema.content
-    docs = api.get("/api/docs/")
-    assert docs.status_code == 200
-    assert b"cdn" not in docs.content.lower() and b"/static/" in docs.content
+def test_login_with_a_wrong_password_is_401_with_the_error_body() -> None:
+    make_user("alice")
+    response = APIClient().post("/api/auth/login/", HTTP_AUTHORIZATION=basic("alice", "wrong"))
+    assert response.status_code == 401
+    assert error(response)["code"] == "authentication_failed"
+    assert not AuthToken.objects.exists()
+
+
+def test_logout_revokes_only_that_token_and_logoutall_revokes_every_token() -> None:
+    user = make_user("alice")
+    first, second, third = (token_client(user) for _ in range(3))
+    assert first.post("/api/auth/logout/").status_code == 204
+    assert first.get("/api/imports/").status_code == 401
+    assert second.get("/api/imports/").status_code == 200
+    assert second.post("/api/auth/logoutall/").status_code == 204
+    assert third.get("/api/imports/").status_code == 401
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_an_expired_token_is_refused() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = make_user("alice")
+    instance, token = AuthToken.objects.create(user, expiry=timedelta(seconds=1))
+    AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.get("/api/imports/")
+    assert response.status_code == 401 and error(response)["code"] == "authentication_failed"
+
+
+def test_login_attempts_are_throttled_per_client_even_when_the_password_is_wrong(settings) -> None:
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                                                          "login": "3/min"}}
+    make_user("alice")
+    client = APIClient()
+    codes = [client.post("/api/auth/login/", HTTP_AUTHORIZATION=basic("alice", f"guess{i}")).status_code
+             for i in range(3)]
+    assert codes == [401, 401, 401]
+    # Throttled before the password is even checked, right or wrong.
+    assert client.post("/api/auth/login/", HTTP_AUTHORIZATION=basic("alice", "guess4")).status_code == 429
+    throttled = client.post("/api/auth/login/", HTTP_AUTHORIZATION=basic("alice", "alice-pass-123"))
+    assert throttled.status_code == 429
+    body = error(throttled)
+    assert body["code"] == "throttled" and body["retry_after_seconds"] > 0
+    assert int(throttled["Retry-After"]) > 0
+    cache.clear()
+
+
+def test_staff_session_writes_need_the_csrf_token() -> None:
+    staff = make_user("boss", superuser=True)
+    without = session_client(staff, csrf=False)
+    response = without.post("/api/scoring-jobs/", {"model_ids": []}, format="json")
+    assert response.status_code == 403 and "CSRF" in error(response)["message"]
+    assert session_client(staff).post("/api/scoring-jobs/", {"model_ids": []}, format="json").status_code == 202
+
+
+# ---------------------------------------------------------------------------
+# Error bodies for every status
+
+
+def test_404_for_an_unknown_object_and_an_unknown_path() -> None:
+    missing = APIClient().get("/api/models/nobody/nothing/")
+    assert missing.status_code == 404 and error(missing)["code"] == "not_found"
+    assert "nobody/nothing" in error(missing)["message"]
+    nowhere = APIClient().get("/api/no-such-endpoint/")
+    assert nowhere.status_code == 404 and error(nowhere)["code"] == "not_found"
+    # Without the slash, APPEND_SLASH still redirects to the endpoint rather than 404ing.
+    assert APIClient().get("/api/models").status_code == 301
+
+
+def test_405_415_and_400_bodies() -> None:
+    model = LLMModelFactory()
+    staff = token_client(make_user("boss", superuser=True))
+    wrong_method = staff.put(f"/api/models/{model.repo_id}/", {"family": "x"}, format="json")
+    assert wrong_method.status_code == 405 and error(wrong_method)["code"] == "method_not_allowed"
+    wrong_type = staff.generic("PATCH", f"/api/models/{model.repo_id}/", "family: x", content_type="text/yaml")
+    assert wrong_type.status_code == 415 and error(wrong_type)["code"] == "unsupported_media_type"
+    broken = staff.generic("PATCH", f"/api/models/{model.repo_id}/", "{not json", content_type="application/json")
+    assert broken.status_code == 400 and error(broken)["code"] == "parse_error"
+
+
+def test_413_for_a_json_body_over_the_upload_limit(settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    staff = token_client(make_user("boss", superuser=True))
+    response = staff.post("/api/imports/", {"content": "x" * 2000}, format="json")
+    assert response.status_code == 413
+    assert error(response)["fields"][0]["field"] == "body"
+
+
+def test_unexpected_errors_are_json_500s_and_logged(monkeypatch, caplog) -> None:
+    from catalog import selectors
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("selector broke")
+
+    monkeypatch.setattr(selectors, "model_detail", explode)
+    model = LLMModelFactory()
+    # Like Django's own 500 path, the view sends got_request_exception (error reporters listen to
+    # it); the test client would re-raise it, so ask for the response instead.
+    response = APIClient(raise_request_exception=False).get(f"/api/models/{model.repo_id}/")
+    assert response.status_code == 500 and error(response)["code"] == "server_error"
+    assert "selector broke" not in response.content.decode()  # no internals leak to the client
+    assert any("selector broke" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_integrity_errors_become_409(monkeypatch) -> None:
+    from catalog.api import serializers as s
+
+    a, b = LLMModelFactory(), LLMModelFactory()
+    # Simulate the race the serializer cannot see: a concurrent request inserted the same edge.
+    monkeypatch.setattr(s.EdgeSerializer, "validate", lambda self, attrs: attrs)
+    staff = token_client(make_user("boss", superuser=True))
+    body = {"child": a.repo_id, "parent": b.repo_id, "kind": "finetune"}
+    assert staff.post("/api/lineage-edges/", body, format="json").status_code == 201
+    again = staff.post("/api/lineage-edges/", body, format="json")
+    assert again.status_code == 409 and error(again)["code"] == "conflict"
+
+
+# ---------------------------------------------------------------------------
+# Conditional GET and caching
+
+
+def test_etag_304_on_list_and_detail_and_a_changed_body_changes_the_tag() -> None:
+    model = LLMModelFactory()
+    client = APIClient()
+    for url in ("/api/models/", f"/api/models/{model.repo_id}/", "/api/gpus/"):
+        first = client.get(url)
+        etag = first["ETag"]
+        assert re.fullmatch(r'W/"[0-9a-f]{32}"', etag)
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+        assert client.get(url, HTTP_IF_NONE_MATCH='W/"other"').status_code == 200
+        # Weak comparison: the strong form of the same tag also matches.
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag.removeprefix("W/")).status_code == 304
+    before = client.get(f"/api/models/{model.repo_id}/")["ETag"]
+    model.summary = "changed"
+    model.save()
+    after = client.get(f"/api/models/{model.repo_id}/", HTTP_IF_NONE_MATCH=before)
+    assert after.status_code == 200 and after["ETag"] != before
+
+
+def test_cache_headers_keep_user_specific_answers_private() -> None:
+    anonymous = APIClient().get("/api/models/")
+    assert anonymous["Cache-Control"] == "no-cache"
+    assert {"Accept", "Authorization", "Cookie"} <= {v.strip() for v in anonymous["Vary"].split(",")}
+    signed_in = token_client(make_user("alice")).get("/api/imports/")
+    assert signed_in["Cache-Control"] == "private, no-cache"
+
+
+# ---------------------------------------------------------------------------
+# Cursor pagination
+
+
+def test_cursor_pages_a_sort_over_a_nullable_field_without_gaps_or_repeats() -> None:
+    for i in range(7):
+        LLMModelFactory(repo_id=f"acme/m{i}", downloads=None if i % 3 == 0 else 100 * i)
+    client = APIClient()
+    seen, url = [], "/api/models/?sort=-downloads&page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [(m["repo_id"], m["downloads"]) for m in body["results"]]
+        url = body["next"]
+    assert [r for r, _ in seen] == ["acme/m5", "acme/m4", "acme/m2", "acme/m1", "acme/m0", "acme/m3", "acme/m6"]
+    assert [d for _, d in seen][-3:] == [None, None, None]  # NULLs last, as on the HTML page
+    # And back again with the previous links.
+    back, url = [], body["previous"]
+    while url:
+        page = client.get(url).json()
+        back = [m["repo_id"] for m in page["results"]] + back
+        url = page["previous"]
+    assert back == [r for r, _ in seen][:-1]
+
+
+def test_a_forged_cursor_is_a_404_not_a_500() -> None:
+    LLMModelFactory()
+    for position in ("abc", "1e999x", ""):
+        cursor = base64.b64encode(f"p={position}".encode()).decode()
+        response = APIClient().get("/api/models/", {"sort": "-params", "cursor": cursor})
+        assert response.status_code in (200, 404), position
+        if response.status_code == 404:
+            assert error(response)["message"] == "Invalid cursor"
+    garbage = APIClient().get("/api/models/", {"cursor": "%%%not-base64"})
+    assert garbage.status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# Schema and docs
+
+
+def test_schema_generates_without_warnings_and_validates() -> None:
+    out = StringIO()
+    # --fail-on-warn turns any warning into a non-zero exit (SystemExit).
+    call_command("spectacular", "--fail-on-warn", "--validate", "--format", "openapi-json", stdout=out)
+    schema = __import__("json").loads(out.getvalue())
+    paths = schema["paths"]
+    for path in ("/api/models/{repo_id}/", "/api/models/{repo_id}/lineage/", "/api/imports/",
+                 "/api/leaderboards/{slug}/", "/api/fit/", "/api/recommend/", "/api/auth/login/"):
+        assert path in paths, path
+    # Every operation documents the shared error body, and exactly the path's own parameters.
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), (method, path)
+            assert "404" in operation["responses"], (method, path)
+            assert operation["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith(
+                "/Error")
+
+
+class _Scripts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline, self.sources, self.styles = 0, [], []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        if tag == "script":
+            if attrs.get("src"):
+                self.sources.append(attrs["src"])
+            else:
+                self.inline += 1
+        if tag == "link" and attrs.get("rel") == "stylesheet":
+            self.styles.append(attrs["href"])
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_only_local_scripts_under_the_csp(url: str) -> None:
+    client = APIClient()
+    response = client.get(url, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    page = _Scripts()
+    page.feed(response.content.decode())
+    assert page.inline == 0, "the CSP forbids inline scripts"
+    for src in page.sources + page.styles:
+        assert src.startswith("/"), f"{src} is not served by this site"
+        path = src.split("?")[0]
+        if path.startswith("/static/"):
+            assert finders.find(path.removeprefix("/static/")), f"{path} is not a static file"
+        else:  # Swagger UI's init script, served by the docs view itself
+            script = client.get(src)
+            assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
+            assert script["Content-Type"].startswith("application/javascript")
+
+
+def test_api_root_lists_the_endpoints() -> None:
+    body = APIClient().get("/api/").json()
+    assert body["models"] == "/api/models/" and body["recommend"] == "/api/recommend/"

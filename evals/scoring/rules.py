@@ -1,15 +1,26 @@
 """How a model's score on each leaderboard is computed from its results (pure, no Django).
 
-Each member of a board picks the best-matching result: the right benchmark, the board's metric
-(or a listed alternative), the board's number of shots (a result whose shots were not stated
-is accepted, with a note), then the most trustworthy source (lowest ``source_rank``) and the
-newest run. A model missing a member gets no average: only a completeness share.
+Each member of a board takes the best-matching result:
+
+1. the member's benchmark, and its metric (else, for IFEval, the mean of the instance- and
+   prompt-level strict accuracy from one run, else an alternative metric in the listed order);
+2. the member's number of shots; a result whose shots were not stated is accepted, with a note,
+   but a result with the stated shots wins over it;
+3. on the Nous board, a result from the run that supplied the suite's sub-averages (the suite is
+   one harness run: its TruthfulQA is the one its average used);
+4. the most trustworthy source (lowest ``source_rank``), then the newest run (highest ``run_id``).
+
+Aggregate members with component tasks (GPT4All, AGIEval, BigBench) are the mean of their tasks
+taken from ONE run that has them all (no averages stitched from different runs); when no run has
+them all, the document's stated aggregate is used. A model missing a member gets no average,
+only a completeness share. Values keep full precision: rounding is for display only.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from evals.scoring.specs import BY_KEY, LeaderboardSpec, MemberSpec
 
@@ -21,138 +32,316 @@ class ResultRow:
     metric: str
     shots: int | None
     value: float  # 0-100 (Elo: the rating)
-    normalized: bool = False
-    source_rank: int = 0
+    normalized: bool = False  # already normalized the v2 way (cards print v2 values normalized)
+    source_rank: int = 0  # lower is more trustworthy
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoreOutcome:
     leaderboard: str
     average: float | None
     complete: bool
-    completeness: float
+    completeness: float  # share of members present, 0-1
     components: dict[str, float] = field(default_factory=dict)
     component_runs: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def display_average(self, decimals: int = 2) -> str:
+        """The average as shown on a page ("" when there is none): the only place we round."""
+        return "" if self.average is None else f"{self.average:.{decimals}f}"
+
 
 def normalize_v2(value: float, baseline: float | None) -> float:
-    """Open LLM Leaderboard v2: rescale so random guessing is 0 and perfect is 100; below random is 0."""
-    if not baseline:
+    """Open LLM Leaderboard v2 normalization on a 0-100 value: ``(raw - b) / (1 - b)``, below
+    random clipped to 0 (https://huggingface.co/docs/leaderboards/open_llm_leaderboard/normalization).
+    A missing or zero baseline (generative tasks) leaves the value as it is."""
+    if not baseline or baseline >= 1.0:
         return value
     return max(0.0, (value / 100.0 - baseline) / (1.0 - baseline) * 100.0)
 
 
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(value)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+
+
+# --- compiled board plans ----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    benchmark: str
+    metric_rank: Mapping[str, int]  # metric -> preference (0 best)
+    mean_of: tuple[str, ...]
+    mean_rank: int  # preference of the ``mean_of`` combination
+    shots: int | None
+    weight: float
+    baseline: float | None
+    tasks: tuple[str, ...]  # component tasks of an aggregate member, else ()
+    task_metric_rank: Mapping[str, int]
+    own_tasks: frozenset[str]  # tasks that belong to this aggregate only (not shared with other boards)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    slug: str
+    members: tuple[_Member, ...]  # aggregates first: their runs steer the other members
+    order: tuple[str, ...]  # member keys in the board's order
+    relevant: frozenset[str]
+    normalize: bool
+
+
+_PLANS: dict[int, tuple[LeaderboardSpec, _Plan]] = {}
+
+
+def _member(spec: LeaderboardSpec, m: MemberSpec) -> _Member:
+    metrics = (m.metric, *m.alt_metrics)
+    rank: dict[str, int] = {}
+    for i, name in enumerate(metrics):
+        # alternatives rank after the mean_of combination (which takes rank 1)
+        rank.setdefault(name, 0 if i == 0 else i + 1)
+    tasks = tuple(spec.subsets.get(m.benchmark, ()))
+    task_metrics = tuple(spec.subset_metrics.get(m.benchmark, ()))
+    bench = BY_KEY.get(m.benchmark)
+    return _Member(
+        benchmark=m.benchmark, metric_rank=rank, mean_of=tuple(m.mean_of), mean_rank=1, shots=m.shots,
+        weight=float(m.weight), baseline=bench.random_baseline if bench else None, tasks=tasks,
+        task_metric_rank={name: i for i, name in enumerate(task_metrics)},
+        own_tasks=frozenset(t for t in tasks if (b := BY_KEY.get(t)) is not None and b.parent == m.benchmark),
+    )
+
+
+def _plan(spec: LeaderboardSpec) -> _Plan:
+    """Per-board lookups built once (cached by identity: specs are module-level constants)."""
+    cached = _PLANS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    members = [_member(spec, m) for m in spec.members]
+    relevant = {m.benchmark for m in members}
+    for m in members:
+        relevant.update(m.tasks)
+    plan = _Plan(
+        slug=spec.slug,
+        members=tuple(sorted(members, key=lambda m: not m.tasks)),
+        order=tuple(m.benchmark for m in members),
+        relevant=frozenset(relevant),
+        normalize=spec.averaging == "mean_normalized",
+    )
+    if len(_PLANS) > 64:  # bounded: only ever a handful of boards
+        _PLANS.clear()
+    _PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
+# --- picking -------------------------------------------------------------------------------
+
+def _shots_ok(row_shots: int | None, wanted: int | None) -> bool:
+    return wanted is None or row_shots is None or row_shots == wanted
+
+
 def pick(rows: Iterable[ResultRow], benchmark: str, metrics: tuple[str, ...], shots: int | None
          ) -> tuple[ResultRow | None, str]:
-    """The best row for a member, and a note when it was accepted with unknown shots."""
+    """The best row for (benchmark, metrics in preference order, shots), and a note when it was
+    accepted with unstated shots. Order: metric preference, stated shots over unstated, lowest
+    source_rank, newest run."""
     best: ResultRow | None = None
     best_key: tuple = ()
     for row in rows:
-        if row.benchmark != benchmark or row.metric not in metrics:
+        if row.benchmark != benchmark or row.metric not in metrics or not _finite(row.value):
             continue
-        if shots is not None and row.shots is not None and row.shots != shots:
+        if not _shots_ok(row.shots, shots):
             continue
         key = (metrics.index(row.metric), row.shots is None and shots is not None, row.source_rank, -row.run_id)
         if best is None or key < best_key:
             best, best_key = row, key
     note = ""
     if best is not None and best.shots is None and shots is not None:
-        note = f"{benchmark}: number of shots not stated; assumed {shots}"
+        note = f"{benchmark}: number of shots not stated; accepted as {shots}-shot"
     return best, note
 
 
-def _subset_mean(rows: list[ResultRow], tasks: tuple[str, ...], metrics: tuple[str, ...]
-                 ) -> tuple[float | None, int | None, list[float]]:
-    """Mean over tasks (first metric present per task, e.g. acc_norm else acc) from the best run."""
-    by_run: dict[int, list[ResultRow]] = {}
-    for row in rows:
-        if row.benchmark in tasks:
-            by_run.setdefault(row.run_id, []).append(row)
-    best_values: list[float] = []
-    best_run = None
+def _pick_member(member: _Member, rows: list[ResultRow], preferred_runs: set[int]
+                 ) -> tuple[ResultRow | None, list[str]]:
+    wanted = member.shots
+    best: ResultRow | None = None
     best_key: tuple = ()
-    for run_id, run_rows in by_run.items():
-        values = []
-        for task in tasks:
-            # The Nous suite is zero-shot: ARC at 25 shots from a v1 run is not its ARC.
-            row, _ = pick(run_rows, task, metrics, 0)
-            if row is not None:
-                values.append(row.value)
-        rank = min(r.source_rank for r in run_rows)
-        key = (-len(values), rank, -run_id)
-        if best_run is None or key < best_key:
-            best_values, best_run, best_key = values, run_id, key
-    if len(best_values) == len(tasks):
-        return sum(best_values) / len(best_values), best_run, best_values
-    return None, best_run, best_values
+    parts: dict[int, dict[str, ResultRow]] = {}
+    for row in rows:
+        metric = row.metric
+        rank = member.metric_rank.get(metric)
+        if rank is None and metric not in member.mean_of:
+            continue
+        if not _shots_ok(row.shots, wanted) or not _finite(row.value):
+            continue
+        if metric in member.mean_of:
+            parts.setdefault(row.run_id, {}).setdefault(metric, row)
+        if rank is None:
+            continue
+        key = (rank, row.shots is None and wanted is not None, row.run_id not in preferred_runs,
+               row.source_rank, -row.run_id)
+        if best is None or key < best_key:
+            best, best_key = row, key
+    notes: list[str] = []
+    combined = False
+    if member.mean_of and (best is None or best_key[0] > member.mean_rank):
+        for run_id, found in parts.items():
+            if len(found) != len(member.mean_of):
+                continue
+            values = [found[m] for m in member.mean_of]
+            unknown = any(r.shots is None for r in values)
+            row = ResultRow(run_id, member.benchmark, next(iter(member.metric_rank)),
+                            None if unknown else wanted, sum(r.value for r in values) / len(values),
+                            all(r.normalized for r in values), min(r.source_rank for r in values))
+            key = (member.mean_rank, unknown and wanted is not None, run_id not in preferred_runs,
+                   row.source_rank, -run_id)
+            if best is None or key < best_key:
+                best, best_key, combined = row, key, True
+    if best is None:
+        return None, notes
+    if combined:
+        notes.append(f"{member.benchmark}: mean of {' and '.join(member.mean_of)}")
+    elif best_key[0] > 0:
+        notes.append(f"{member.benchmark}: {best.metric} used in place of {next(iter(member.metric_rank))}")
+    if best.shots is None and wanted is not None:
+        notes.append(f"{member.benchmark}: number of shots not stated; accepted as {wanted}-shot")
+    return best, notes
 
 
-def nous_components(rows: list[ResultRow], spec: LeaderboardSpec) -> tuple[dict[str, float], dict[str, int], list[str]]:
-    """The four sub-averages: from subtasks when all are present, else from stated aggregates."""
+def _subset(member: _Member, buckets: Mapping[str, list[ResultRow]]
+            ) -> tuple[float | None, int | None, list[float], list[str]]:
+    """Mean of an aggregate's tasks from the best run that has every task.
+
+    Returns (mean, run, values in task order, notes); mean is None when no run is complete
+    (values then hold what the most complete run has, for diagnostics)."""
+    wanted = member.shots
+    by_run: dict[int, dict[str, tuple[tuple, ResultRow]]] = {}
+    for task in member.tasks:
+        for row in buckets.get(task, ()):
+            rank = member.task_metric_rank.get(row.metric)
+            if rank is None or not _shots_ok(row.shots, wanted) or not _finite(row.value):
+                continue
+            key = (rank, row.shots is None and wanted is not None)
+            found = by_run.setdefault(row.run_id, {})
+            current = found.get(task)
+            if current is None or key < current[0]:
+                found[task] = (key, row)
+    if not by_run:
+        return None, None, [], []
+    n = len(member.tasks)
+    best_run = min(by_run, key=lambda run: (
+        len(by_run[run]) != n,  # complete runs first
+        -len(by_run[run]),
+        any(k[1] for k, _ in by_run[run].values()),
+        min(r.source_rank for _, r in by_run[run].values()),
+        -run,
+    ))
+    chosen = by_run[best_run]
+    values = [chosen[t][1].value for t in member.tasks if t in chosen]
+    if len(chosen) != n:
+        # Shared tasks alone (a v1 ARC without stated shots) do not make a partial suite run.
+        partial = any(t in member.own_tasks for t in chosen)
+        note = [f"{member.benchmark}: {len(chosen)} of {n} tasks in the most complete run"] if partial else []
+        return None, best_run, values, note
+    notes = []
+    if any(k[1] for k, _ in chosen.values()):
+        notes.append(f"{member.benchmark}: number of shots not stated for some tasks; accepted as {wanted}-shot")
+    return sum(values) / n, best_run, values, notes
+
+
+def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> ScoreOutcome:
     components: dict[str, float] = {}
     runs: dict[str, int] = {}
     notes: list[str] = []
-    for key, metrics in (("gpt4all", ("acc_norm", "acc")), ("agieval", ("acc_norm", "acc")),
-                         ("bigbench", ("multiple_choice_grade",))):
-        mean, run_id, _values = _subset_mean(rows, spec.subsets[key], metrics)
-        if mean is not None:
-            components[key], runs[key] = mean, run_id
-            continue
-        row, _ = pick(rows, key, ("average",), None)
-        if row is not None:
-            components[key], runs[key] = row.value, row.run_id
-            notes.append(f"{key}: the stated sub-average was used (subtasks incomplete)")
-    row, _ = pick(rows, "truthfulqa", ("mc2",), 0)
-    if row is not None:
-        components["truthfulqa"], runs["truthfulqa"] = row.value, row.run_id
-    return components, runs, notes
-
-
-def score(rows: list[ResultRow], spec: LeaderboardSpec) -> ScoreOutcome:
-    if spec.averaging == "nous":
-        components, runs, notes = nous_components(rows, spec)
-    else:
-        components, runs, notes = {}, {}, []
-        for member in spec.members:
-            row, note = pick(rows, member.benchmark, (member.metric, *member.alt_metrics), member.shots)
-            if row is None:
+    preferred: set[int] = set()
+    for member in plan.members:
+        key = member.benchmark
+        sub_notes: list[str] = []
+        if member.tasks:
+            mean, run_id, _values, sub_notes = _subset(member, buckets)
+            if mean is not None and run_id is not None:
+                components[key], runs[key] = mean, run_id
+                notes.extend(sub_notes)
+                preferred.add(run_id)
                 continue
-            value = row.value
-            if spec.averaging == "mean_normalized" and not row.normalized:
-                value = normalize_v2(value, BY_KEY[member.benchmark].random_baseline)
-                notes.append(f"{member.benchmark}: raw value {row.value:.2f} normalized to {value:.2f}")
-            components[member.benchmark], runs[member.benchmark] = value, row.run_id
-            if note:
-                notes.append(note)
-    keys = [m.benchmark for m in spec.members]
-    missing = [k for k in keys if k not in components]
-    complete = not missing
+        row, row_notes = _pick_member(member, buckets.get(key, []), preferred)
+        if row is None:
+            notes.extend(sub_notes)
+            continue
+        if member.tasks:
+            notes.append(f"{key}: the document's stated average was used (its tasks are incomplete or absent)")
+            preferred.add(row.run_id)
+        notes.extend(row_notes)
+        value = row.value
+        if plan.normalize and not row.normalized:
+            value = normalize_v2(value, member.baseline)
+            if member.baseline:
+                notes.append(f"{key}: raw {row.value:.2f} normalized to {value:.2f} (baseline {member.baseline:g})")
+        components[key], runs[key] = value, row.run_id
+    missing = [k for k in plan.order if k not in components]
+    total = len(plan.order)
+    completeness = (total - len(missing)) / total if total else 0.0
     average = None
-    if complete:
-        weights = {m.benchmark: m.weight for m in spec.members}
-        total = sum(weights[k] for k in keys)
-        average = sum(components[k] * weights[k] for k in keys) / total
-    return ScoreOutcome(spec.slug, average, complete, (len(keys) - len(missing)) / len(keys), components, runs,
-                        missing, notes)
+    if not missing and total:
+        weight_sum = sum(m.weight for m in plan.members)
+        if weight_sum > 0:
+            average = sum(components[m.benchmark] * m.weight for m in plan.members) / weight_sum
+        else:
+            notes.append("member weights sum to zero: no average")
+    ordered = {k: components[k] for k in plan.order if k in components}
+    ordered_runs = {k: runs[k] for k in plan.order if k in runs}
+    return ScoreOutcome(plan.slug, average, average is not None, completeness, ordered, ordered_runs, missing, notes)
 
 
-def score_many(rows_by_model: dict[int, list[ResultRow]], spec: LeaderboardSpec) -> dict[int, ScoreOutcome]:
-    members = {m.benchmark for m in spec.members} | {t for tasks in spec.subsets.values() for t in tasks}
-    out = {}
+def _bucket(rows: Iterable[ResultRow], relevant: frozenset[str]) -> dict[str, list[ResultRow]]:
+    buckets: dict[str, list[ResultRow]] = {}
+    for row in rows:
+        bench = row.benchmark
+        if bench in relevant:
+            found = buckets.get(bench)
+            if found is None:
+                buckets[bench] = [row]
+            else:
+                found.append(row)
+    return buckets
+
+
+def _invalid(plan: _Plan, exc: Exception) -> ScoreOutcome:
+    return ScoreOutcome(plan.slug, None, False, 0.0, missing=list(plan.order),
+                        notes=[f"invalid result rows ignored: {type(exc).__name__}"])
+
+
+def score(rows: Iterable[ResultRow], spec: LeaderboardSpec) -> ScoreOutcome:
+    """One model's outcome on one board."""
+    plan = _plan(spec)
+    try:
+        return _score_buckets(plan, _bucket(rows, plan.relevant))
+    except (TypeError, ValueError, AttributeError) as exc:  # malformed rows: a clean empty outcome
+        return _invalid(plan, exc)
+
+
+def score_many(rows_by_model: Mapping[int, Iterable[ResultRow]], spec: LeaderboardSpec) -> dict[int, ScoreOutcome]:
+    """Every model's outcome on one board (measured by ``evals.scoring.bench``)."""
+    plan = _plan(spec)
+    relevant = plan.relevant
+    out: dict[int, ScoreOutcome] = {}
     for model_id, rows in rows_by_model.items():
-        relevant = [r for r in rows if r.benchmark in members]
-        out[model_id] = score(relevant, spec) if relevant else ScoreOutcome(spec.slug, None, False, 0.0)
+        try:
+            out[model_id] = _score_buckets(plan, _bucket(rows, relevant))
+        except (TypeError, ValueError, AttributeError) as exc:
+            out[model_id] = _invalid(plan, exc)
     return out
 
 
-def rank(outcomes: dict[int, ScoreOutcome], *, higher_is_better: bool = True) -> dict[int, int]:
-    """Dense ranking of complete entries (ties share a rank); incomplete entries are unranked."""
-    values = sorted({round(o.average, 6) for o in outcomes.values() if o.average is not None},
-                    reverse=higher_is_better)
-    position = {v: i + 1 for i, v in enumerate(values)}
-    return {m: position[round(o.average, 6)] for m, o in outcomes.items() if o.average is not None}
+def rank(outcomes: Mapping[int, ScoreOutcome], *, higher_is_better: bool = True) -> dict[int, int]:
+    """Dense ranking of complete entries by average (ties share a rank, the next rank follows
+    on: 1, 1, 2); incomplete entries are unranked. Averages are compared at 6 decimals, as the
+    database's rerank does, so float noise never splits a tie."""
+    keyed = {m: round(o.average, 6) for m, o in outcomes.items()
+             if o.complete and o.average is not None and _finite(o.average)}
+    position = {v: i + 1 for i, v in enumerate(sorted(set(keyed.values()), reverse=higher_is_better))}
+    return {m: position[v] for m, v in keyed.items()}
 
 
 def member_metrics(member: MemberSpec) -> tuple[str, ...]:

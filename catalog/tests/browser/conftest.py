@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # Containers often give /dev/shm 64 MB, too little for a renderer; QUIC would try UDP.
+                 "--disable-dev-shm-usage", "--disable-quic"]
 
 # Playwright's sync API runs an event loop in this thread; the test database is still used
 # synchronously from the test body, which Django would otherwise refuse.
@@ -60,12 +61,26 @@ class PageWatch:
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.watch = PageWatch(page, live_server.url)
-    yield page
-    context.close()
+def make_page(browser, live_server):
+    """Pages in fresh browser contexts (own storage), each watched for requests and console errors."""
+    contexts = []
+
+    def make(*, width: int = 1366, height: int = 900, color_scheme: str = "light", **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme,
+                                      **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.watch = PageWatch(page, live_server.url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(make_page):
+    return make_page()
 
 
 @pytest.fixture
@@ -87,5 +102,7 @@ def seeded_live(transactional_db):
 
 
 def screenshot(page, name: str) -> None:
+    """The whole page, plus the first screen on its own (long pages shrink to nothing when viewed whole)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-top.png"), full_page=False)
