@@ -41,8 +41,7 @@ class LLMModelQuerySet(models.QuerySet):
                 rank=SearchRank(F("search_vector"), query),
                 similarity=TrigramSimilarity("repo_id", text),
             )
-            # `%` (trigram_similar) can use the GIN trigram index; a computed similarity > x cannot.
-            .filter(Q(search_vector=query) | Q(repo_id__trigram_similar=text) | Q(repo_id__icontains=text))
+            .filter(Q(search_vector=query) | Q(similarity__gt=0.25) | Q(repo_id__icontains=text))
             .order_by("-rank", "-similarity", "repo_id")
         )
 

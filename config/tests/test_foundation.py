@@ -167,8 +167,9 @@ def test_docker_compose_is_production_shaped() -> None:
 
 
 def test_production_settings_pass_deploy_check() -> None:
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never has it.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db",
