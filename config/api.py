@@ -27,7 +27,7 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
                 field = f"{prefix}[{key}]"  # list serializers report item errors by index
             else:
                 field = f"{prefix}.{key}" if prefix else str(key)
-            errors.extend(_flatten(value, "" if key == "non_field_errors" else field))
+            errors.extend(_flatten(value, prefix if key == "non_field_errors" else field))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
             nested = isinstance(value, (dict, list))
