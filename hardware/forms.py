@@ -32,6 +32,7 @@ class FinderForm(forms.Form):
             raise forms.ValidationError("Choose at least one GPU, or give both memory and bandwidth.")
         if gpus:
             data["memory_gb"] = sum(g.usable_memory_gb for g in gpus)
-            # Tensor-parallel decode reads each card's share of the weights at once.
-            data["bandwidth_gbs"] = sum(g.bandwidth_gbs for g in gpus)
+            # Layers are split across cards (llama.cpp's default): one token visits every card in
+            # turn, so the effective bandwidth is the harmonic mean, not the sum.
+            data["bandwidth_gbs"] = len(gpus) / sum(1 / g.bandwidth_gbs for g in gpus)
         return data

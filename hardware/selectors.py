@@ -84,4 +84,5 @@ def gpu_models(gpu: GPU, *, context: int = DEFAULT_CONTEXT, n_gpus: int = 1) -> 
 
 
 def speed_for(gpu: GPU, requirement: FitRequirement, n_gpus: int = 1) -> float:
-    return tokens_per_s(gpu.bandwidth_gbs * n_gpus, requirement.gb_read_per_token)
+    # With the layers split over identical cards a single stream is no faster than on one card.
+    return tokens_per_s(gpu.bandwidth_gbs, requirement.gb_read_per_token)

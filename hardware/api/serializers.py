@@ -142,7 +142,8 @@ class RecommendQuerySerializer(serializers.Serializer):
                                                   code="unknown")
             # Tensor-parallel decode reads each card's share at once: memory and bandwidth add up.
             attrs["memory_gb"] = sum(gpus[slug].usable_memory_gb for slug in slugs)
-            attrs["bandwidth_gbs"] = sum(gpus[slug].bandwidth_gbs for slug in slugs)
+            # Layer split across cards: one token visits each card in turn (harmonic mean, not sum).
+            attrs["bandwidth_gbs"] = len(slugs) / sum(1 / gpus[slug].bandwidth_gbs for slug in slugs)
         elif not (attrs.get("memory_gb") and attrs.get("bandwidth_gbs")):
             raise serializers.ValidationError({"gpu": "Give GPU slugs, or both memory_gb and bandwidth_gbs."},
                                               code="required")
