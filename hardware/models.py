@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from catalog.jobs import Job
 from catalog.models import LLMModel
-from hardware.fit.formulas import UNIFIED_SHARE
+from hardware.fit.formulas import memory_share
 
 
 class GPU(models.Model):
@@ -56,8 +56,7 @@ class GPU(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         # Derived, but stored so the fit queries can compare against an indexed column.
-        share = UNIFIED_SHARE if self.memory_kind == self.MemoryKind.UNIFIED else 1.0
-        self.usable_memory_gb = round(self.memory_gb * share, 3)
+        self.usable_memory_gb = round(self.memory_gb * memory_share(self.memory_kind), 3)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

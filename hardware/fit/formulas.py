@@ -362,8 +362,13 @@ def overhead_bytes(model: ModelSpec | None = None, context: int = 0, *, flash_at
     return OVERHEAD_BASE_GB * GB + extra
 
 
+def memory_share(memory_kind: str) -> float:
+    """Share of a card's memory a model may use: all of dedicated VRAM, ~75% of unified memory."""
+    return UNIFIED_SHARE if memory_kind == "unified" else 1.0
+
+
 def usable_share(gpu: GpuSpec) -> float:
-    return UNIFIED_SHARE if gpu.memory_kind == "unified" else 1.0
+    return memory_share(gpu.memory_kind)
 
 
 def usable_memory_bytes(gpu: GpuSpec, n_gpus: int = 1) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hardware.fit.formulas import UNIFIED_SHARE
+from hardware.fit.formulas import memory_share
 from hardware.fit.reference import load_gpus, load_quant_formats
 
 GPU_FIELDS = ("name", "vendor", "memory_gb", "bandwidth_gbs", "fp16_tflops", "memory_kind", "launch_price_usd",
@@ -26,9 +26,7 @@ def sync_reference_data(gpu_model: Any = None, quant_model: Any = None) -> tuple
         defaults = {f: entry.get(f) for f in GPU_FIELDS if f in entry}
         defaults["aliases"] = list(entry.get("aliases") or [])
         # Historical models in migrations have no custom save(): set the derived column here too.
-        defaults["usable_memory_gb"] = round(
-            entry["memory_gb"] * (UNIFIED_SHARE if entry["memory_kind"] == "unified" else 1.0), 3
-        )
+        defaults["usable_memory_gb"] = round(entry["memory_gb"] * memory_share(entry["memory_kind"]), 3)
         gpu_model.objects.update_or_create(slug=entry["slug"], defaults=defaults)
     quants = load_quant_formats()
     for entry in quants:
