@@ -20,6 +20,7 @@ from catalog.models import (
     SourceDocument,
 )
 from catalog.services.imports import DocumentInput
+from catalog.services.lineage import cycle_error
 from catalog.services.models import normalize_repo_id
 
 MAX_EDGE_PARAMS_BYTES = 10_000
@@ -80,6 +81,8 @@ class EdgeSerializer(serializers.ModelSerializer):
         if child and parent and kind and LineageEdge.objects.filter(child=child, parent=parent, kind=kind).exists():
             raise serializers.ValidationError({"parent": f"{child} already has a {kind} edge from {parent}."},
                                               code="duplicate")
+        if child and parent and (message := cycle_error(child.pk, parent.pk)):
+            raise serializers.ValidationError({"parent": message}, code="cycle")
         return attrs
 
 

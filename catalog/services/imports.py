@@ -30,6 +30,7 @@ from catalog.models import (
     SourceDocument,
 )
 from catalog.render import render_card
+from catalog.services.lineage import cycle_error
 from catalog.services.models import (
     apply_model_facts,
     facts_to_json,
@@ -170,6 +171,9 @@ def _store_lineage(model: LLMModel, parsed: ParsedDocument, document: SourceDocu
             document.warnings.append(f"The document names {parent_id} as its own parent; edge skipped.")
             continue
         parent = get_or_create_model(parent_id)
+        if message := cycle_error(model.pk, parent.pk):
+            document.warnings.append(f"Lineage edge from {parent_id} skipped. {message}")
+            continue
         LineageEdge.objects.update_or_create(
             child=model,
             parent=parent,
@@ -241,6 +245,9 @@ def _store_quantized(model: LLMModel, parsed: ParsedDocument, document: SourceDo
         )
         if repo_id and repo_id.lower() != model.repo_id.lower():
             child = get_or_create_model(repo_id)
+            if message := cycle_error(child.pk, model.pk):
+                document.warnings.append(f"Quantized link to {repo_id} skipped. {message}")
+                continue
             LineageEdge.objects.update_or_create(
                 child=child,
                 parent=model,
