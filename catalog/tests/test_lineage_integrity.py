@@ -92,3 +92,22 @@ def test_import_skips_the_closing_edge_with_a_warning_and_keeps_the_rest() -> No
     assert any("acme/c <- acme/a <- acme/b <- acme/c" in w for w in document.warnings)
     assert LLMModel.objects.get(repo_id="acme/c").license == "apache-2.0"  # the rest of the card is kept
     assert outcome.model.repo_id == "acme/c"
+
+
+@pytest.mark.django_db
+def test_admin_edge_edits_rescore_the_child(staff_user, django_capture_on_commit_callbacks) -> None:
+    from evals.models import ScoringJob
+
+    child, parent = LLMModelFactory(repo_id="acme/kid"), LLMModelFactory(repo_id="acme/base")
+    client = Client()
+    client.force_login(staff_user)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post("/admin/catalog/lineageedge/add/", {
+            "child": child.pk, "parent": parent.pk, "kind": "finetune", "params": "{}", "confidence": "1",
+            "evidence": "", "created_at_0": "2026-11-30", "created_at_1": "12:00:00"})
+    assert response.status_code == 302
+    edge = LineageEdge.objects.get()
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(f"/admin/catalog/lineageedge/{edge.pk}/delete/", {"post": "yes"})
+    assert not LineageEdge.objects.exists()
+    assert list(ScoringJob.objects.values_list("model_ids", flat=True)) == [[child.pk], [child.pk]]
