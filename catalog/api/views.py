@@ -255,6 +255,10 @@ class ImportViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
                    for i, f in enumerate(files) if f.size > settings.MAX_DOCUMENT_BYTES}
         if too_big:
             raise PayloadTooLarge(too_big)
+        total = sum(f.size for f in files)
+        if total > settings.MAX_BATCH_BYTES:
+            raise PayloadTooLarge({"files": [f"The files add up to {total:,} bytes; one import takes at most "
+                                             f"{settings.MAX_BATCH_BYTES:,}."]})
         data = request.data.copy()
         if "content" in data and "text" not in data:
             data["text"] = data["content"]  # the JSON body's name for the pasted document

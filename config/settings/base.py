@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,6 +125,10 @@ MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(2 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_BYTES + 256 * 1024
 MAX_BATCH_FILES = int(os.environ.get("MAX_BATCH_FILES", "5000"))
+# The documents of one import are kept in the job's rows until imported: cap their sum, and any
+# request body (multipart files stream to disk with no total of Django's own).
+MAX_BATCH_BYTES = int(os.environ.get("MAX_BATCH_BYTES", str(64 * 1024 * 1024)))
+MAX_REQUEST_BYTES = MAX_BATCH_BYTES + 1024 * 1024
 # Django refuses more than 100 files per request by default; a batch may hold MAX_BATCH_FILES.
 DATA_UPLOAD_MAX_NUMBER_FILES = MAX_BATCH_FILES
 
