@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -320,6 +321,10 @@ def enqueue_import_job(job: ImportJob) -> None:
     transaction.on_commit(lambda: run_import_job_task.delay(job.pk))
 
 
+# Errors that mean the database went away (restart, failover, network), not that a document is bad.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def _claim_next_item(job: ImportJob) -> ImportItem | None:
     """Lock one pending item so two deliveries of the same job never import it twice."""
     with transaction.atomic():
@@ -339,27 +344,71 @@ def _claim_next_item(job: ImportJob) -> ImportItem | None:
 
 
 def process_item(item: ImportItem) -> set[int]:
+    """Import one claimed item and record its outcome in the same transaction as its facts, so a
+    lost connection leaves either both or neither (never a document without its item status)."""
     content: str | bytes = bytes(item.content_bytes) if item.content_bytes is not None else item.content
     touched: set[int] = set()
-    try:
-        outcome = import_document(content, origin=item.name, repo_id_hint=item.repo_id_hint)
-    except ImportFailed as exc:
-        item.status, item.error = ItemStatus.FAILED, exc.reason
-    except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-        logger.exception("import of item %s failed", item.pk)
-        item.error = f"Internal error while importing: {type(exc).__name__}: {str(exc)[:300]}"
-        quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
-        item.status = ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING
-    else:
-        item.status = outcome.status
-        item.document = outcome.document
-        item.model = outcome.model
-        item.warnings = outcome.warnings[:50]
-        item.error = ""
-        touched = outcome.touched_model_ids
-    item.finished_at = timezone.now()
-    item.save(update_fields=["status", "error", "document", "model", "warnings", "finished_at"])
+    with transaction.atomic():
+        try:
+            outcome = import_document(content, origin=item.name, repo_id_hint=item.repo_id_hint)
+        except ImportFailed as exc:
+            item.status, item.error = ItemStatus.FAILED, exc.reason
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+            if connection_lost(exc):
+                raise  # the database, not the document: run_import_job waits for it and retries the item
+            logger.exception("import of item %s failed", item.pk)
+            item.error = f"Internal error while importing: {type(exc).__name__}: {str(exc)[:300]}"
+            quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
+            item.status = ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING
+        else:
+            item.status = outcome.status
+            item.document = outcome.document
+            item.model = outcome.model
+            item.warnings = outcome.warnings[:50]
+            item.error = ""
+            touched = outcome.touched_model_ids
+        item.finished_at = timezone.now()
+        item.save(update_fields=["status", "error", "document", "model", "warnings", "finished_at"])
     return touched
+
+
+def wait_for_database(deadline_seconds: float) -> None:
+    """Drop the broken connection and reconnect with backoff until the database answers.
+
+    Raises the last error when it stays away longer than ``deadline_seconds``; the job row then
+    stays 'running' with a stale heartbeat and the reaper re-queues it later.
+    """
+    give_up = time.monotonic() + deadline_seconds
+    delay = 0.2
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except DATABASE_UNAVAILABLE:
+            if time.monotonic() + delay > give_up:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` came from losing the database connection rather than from a statement
+    (a statement timeout is an OperationalError too, but leaves the connection usable)."""
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return False
+    raw = connection.connection
+    return raw is None or raw.closed or bool(getattr(raw, "broken", False))
+
+
+def _release(item: ImportItem) -> None:
+    """Hand an item interrupted by a database outage back to the queue. The attempt still counts,
+    so a document that brings the database down every time is quarantined like any other."""
+    quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
+    ImportItem.objects.filter(pk=item.pk, status=ItemStatus.RUNNING).update(
+        status=ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING,
+        error=(f"Quarantined after {item.attempts} attempts: the database connection was lost while "
+               "importing it." if quarantine else ""))
 
 
 def run_import_job(job_id: int) -> ImportJob | None:
@@ -369,9 +418,26 @@ def run_import_job(job_id: int) -> ImportJob | None:
         return job
     job.mark_running()
     touched: set[int] = set()
-    while (item := _claim_next_item(job)) is not None:
-        touched |= process_item(item)
-        refresh_job_counts(job)
+    outages = 0
+    while True:
+        item: ImportItem | None = None
+        try:
+            if (item := _claim_next_item(job)) is None:
+                break
+            touched |= process_item(item)
+            refresh_job_counts(job)
+        except DATABASE_UNAVAILABLE as exc:
+            if not connection_lost(exc):
+                raise
+            # A restart or failover of PostgreSQL mid-batch: every item commits on its own, so
+            # nothing is half-written; wait for the database and carry on where we were.
+            outages += 1
+            logger.warning("import job %s: database unavailable (%s); waiting", job_id, str(exc).strip()[:200])
+            wait_for_database(settings.DB_OUTAGE_WAIT_SECONDS)
+            if item is not None:
+                _release(item)
+    if outages:
+        logger.warning("import job %s recovered from %d database outage(s)", job_id, outages)
     refresh_job_counts(job)
     if not job.items.filter(status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]).exists():
         job.mark_finished(failed=job.total > 0 and job.failed_count == job.total)
