@@ -9,6 +9,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_support import LookupField
+
 from catalog.models import (
     ImportItem,
     ImportJob,
@@ -55,8 +57,8 @@ class ModelListSerializer(serializers.ModelSerializer):
 class EdgeSerializer(serializers.ModelSerializer):
     """A lineage edge: ``child`` was made from ``parent`` (both by repo id)."""
 
-    child = serializers.SlugRelatedField(slug_field="repo_id", queryset=LLMModel.objects.all())
-    parent = serializers.SlugRelatedField(slug_field="repo_id", queryset=LLMModel.objects.all())
+    child = LookupField(slug_field="repo_id", queryset=LLMModel.objects.all())
+    parent = LookupField(slug_field="repo_id", queryset=LLMModel.objects.all())
     params = serializers.JSONField(required=False, help_text="Merge weight/density, expert role, quant level ...")
 
     class Meta:
@@ -87,7 +89,7 @@ class EdgeSerializer(serializers.ModelSerializer):
 
 
 class RecipeSerializer(serializers.ModelSerializer):
-    base_model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True)
+    base_model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True, allow_null=True)
 
     class Meta:
         model = MergeRecipe
@@ -193,8 +195,8 @@ class LineageQuerySerializer(serializers.Serializer):
 class DocumentSerializer(serializers.ModelSerializer):
     """A raw document as received, with the facts parsed from it and the parser's warnings."""
 
-    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True)
-    previous = serializers.PrimaryKeyRelatedField(read_only=True)
+    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True, allow_null=True)
+    previous = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = SourceDocument
@@ -207,7 +209,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class ImportItemSerializer(serializers.ModelSerializer):
-    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True)
+    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True, allow_null=True)
 
     class Meta:
         model = ImportItem
@@ -218,7 +220,7 @@ class ImportItemSerializer(serializers.ModelSerializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     progress_percent = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ImportJob
