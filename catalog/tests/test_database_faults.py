@@ -114,7 +114,7 @@ def test_batch_recovers_from_postgres_crash_and_restart(scratch_postgres: Scratc
         _wait(lambda: processed() >= 250, 180, "250 cards before the restart", log)
         pg.restart()
         _wait(lambda: pg.query(f"SELECT status FROM catalog_importjob WHERE id = {job_id}")[0] in ("done", "failed"),
-              300, "the worker to finish the batch by itself", log)
+              600, "the worker to finish the batch by itself", log)
         assert worker.poll() is None, "the worker died"
     finally:
         if worker.poll() is None:

@@ -96,7 +96,7 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
             job.refresh_from_db()
             return job.is_finished
 
-        _wait(finished, 300, "the restarted worker to finish the batch", folder / "worker.log")
+        _wait(finished, 600, "the restarted worker to finish the batch", folder / "worker.log")
     finally:
         if worker.poll() is None:
             worker.terminate()
