@@ -200,6 +200,22 @@ def test_search_ranks_full_text_and_finds_typos(client, catalog) -> None:
     assert model_names(client.get("/models/", {"q": "zzzz-nothing"})) == []
 
 
+def test_search_substrings_escape_wildcards_and_fall_back_to_trigrams_only_without_hits(
+        client, catalog, django_assert_max_num_queries) -> None:
+    # A fragment inside a word is found through the repo-id substring arm (ILIKE on the trigram index).
+    assert "mlabonne/NeuralHermes-Merge-7B" in model_names(client.get("/models/", {"q": "ralherm"}))
+    # LIKE wildcards in the text are literal: "%" and "_" match nothing here.
+    assert model_names(client.get("/models/", {"q": "%"})) == []
+    assert model_names(client.get("/models/", {"q": "_"})) == []
+    # With exact hits, the typo arm stays off: "mixtral" lists Mixtral, not every near-spelling.
+    assert model_names(client.get("/models/", {"q": "mixtral"})) == ["mistralai/Mixtral-8x7B-v0.1"]
+    # The facets and the page still take two queries, typo fallback or not.
+    for text in ("hermes", "mixtrall"):
+        with django_assert_max_num_queries(2):
+            response = client.get("/models/", {"q": text})
+        assert response.context["facets"].total == len(model_names(response)) > 0
+
+
 @pytest.mark.parametrize("params, expected", [
     ({"family": "llama"}, {"meta-llama/Llama-2-70b-hf", "acme/Tiny-1B"}),
     ({"is_moe": "true"}, {"mistralai/Mixtral-8x7B-v0.1"}),
