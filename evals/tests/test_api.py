@@ -322,3 +322,17 @@ def test_evals_reads_take_a_constant_number_of_queries() -> None:
         assert few == many, (name, counts)
     assert counts["rows"][0] <= 4 and counts["runs"][0] <= 2 and counts["results"][0] <= 1
     assert counts["scores"][0] <= 1 and counts["uplift"][0] <= 1 and counts["boards"][0] <= 2
+
+
+def test_board_tops_are_each_boards_best_averages_with_ties_by_name(django_assert_num_queries) -> None:
+    v1, v2 = Leaderboard.objects.get(slug="open-llm-v1"), Leaderboard.objects.get(slug="open-llm-v2")
+    for name, average in [("acme/b", 70.0), ("acme/a", 70.0), ("acme/c", 80.0), ("acme/d", 10.0), ("acme/e", None)]:
+        ScoreFactory(model=LLMModelFactory(repo_id=name), leaderboard=v1, average=average)
+    ScoreFactory(model=LLMModelFactory(repo_id="acme/v2-only"), leaderboard=v2, average=50.0)
+    boards = list(selectors.leaderboards())
+    with django_assert_num_queries(1):  # every board's top in one query, whatever the number of boards
+        tops = selectors.board_tops(boards, n=3)
+    assert [s.model.repo_id for s in tops[v1.pk]] == ["acme/c", "acme/a", "acme/b"]
+    assert [s.model.repo_id for s in tops[v2.pk]] == ["acme/v2-only"]
+    assert all(tops[b.pk] == [] for b in boards if b.pk not in (v1.pk, v2.pk))
+    assert selectors.board_tops([]) == {}
