@@ -42,32 +42,42 @@ NODE_FIELDS = ("id", "repo_id", "name", "license", "total_params_b", "active_par
 # Home
 
 
-def catalog_counts() -> dict[str, int]:
-    totals = LLMModel.objects.aggregate(
-        models=Count("pk", filter=Q(is_stub=False)), referenced=Count("pk", filter=Q(is_stub=True)),
-        results=Sum("result_count"),
-    )
-    return {
-        "models": totals["models"], "referenced": totals["referenced"], "results": totals["results"] or 0,
-        "organizations": Organization.objects.count(), "documents": SourceDocument.objects.count(),
-        "edges": LineageEdge.objects.count(),
-    }
+def home_summary() -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+    """The home page's catalog counts and its size chart rows, (bucket label, dense, MoE) over
+    documented models, from ONE grouped query over the model table.
 
-
-def size_distribution() -> list[tuple[str, int, int]]:
-    """(bucket label, dense models, MoE models) over documented models, in one aggregate query."""
-    aggregates: dict[str, Any] = {}
-    for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
-        bucket = _bucket_q(low, high)
-        aggregates[f"d{index}"] = Count("pk", filter=bucket & Q(is_moe=False))
-        aggregates[f"m{index}"] = Count("pk", filter=bucket & Q(is_moe=True))
-    aggregates["unknown_d"] = Count("pk", filter=Q(total_params_b__isnull=True, is_moe=False))
-    aggregates["unknown_m"] = Count("pk", filter=Q(total_params_b__isnull=True, is_moe=True))
-    row = LLMModel.objects.real().aggregate(**aggregates)
-    rows = [(label, row[f"d{i}"], row[f"m{i}"]) for i, (label, _lo, _hi) in enumerate(PARAM_BUCKETS)]
-    if row["unknown_d"] or row["unknown_m"]:
-        rows.append(("size not stated", row["unknown_d"], row["unknown_m"]))
-    return rows
+    It groups by (is_stub, is_moe, total_params_b) -- exactly the key of ``llmmodel_stats_idx``,
+    which also carries result_count -- so PostgreSQL streams an index-only scan of a few MB into
+    one row per distinct size (dozens, not 100,000), and the buckets are summed here. Buckets
+    share their boundary values (both ends inclusive, like the filters), so a model of exactly
+    9B counts in two, which a SQL CASE could not express. COUNT(*), not COUNT(id): the id is not in
+    the index, and reading it would mean the whole table again. Exact: right once an import commits.
+    """
+    groups = (LLMModel.objects.order_by().values("is_stub", "is_moe", "total_params_b")
+              .annotate(n=Count("*"), results=Sum("result_count")))
+    counts = {"models": 0, "referenced": 0, "results": 0}
+    dense = [0] * len(PARAM_BUCKETS)
+    moe = [0] * len(PARAM_BUCKETS)
+    unknown = {False: 0, True: 0}
+    for group in groups:
+        counts["referenced" if group["is_stub"] else "models"] += group["n"]
+        counts["results"] += group["results"] or 0
+        if group["is_stub"]:
+            continue
+        size = group["total_params_b"]
+        if size is None:
+            unknown[group["is_moe"]] += group["n"]
+            continue
+        tally = moe if group["is_moe"] else dense
+        for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
+            if (low is None or size >= low) and (high is None or size <= high):
+                tally[index] += group["n"]
+    counts.update(organizations=Organization.objects.count(), documents=SourceDocument.objects.count(),
+                  edges=LineageEdge.objects.count())
+    sizes = [(label, dense[i], moe[i]) for i, (label, _lo, _hi) in enumerate(PARAM_BUCKETS)]
+    if unknown[False] or unknown[True]:
+        sizes.append(("size not stated", unknown[False], unknown[True]))
+    return counts, sizes
 
 
 def recent_imports(n: int = 8) -> list[ImportJob]:

@@ -15,7 +15,7 @@ from django.template import loader
 from django.test import Client
 from django.urls import reverse
 
-from catalog.models import DocumentStatus, EdgeKind, ImportJob, ItemStatus, LLMModel
+from catalog.models import DocumentStatus, EdgeKind, ImportJob, ItemStatus, LineageEdge, LLMModel
 from catalog.tests.factories import (
     ImportItemFactory,
     ImportJobFactory,
@@ -124,6 +124,22 @@ def test_home_shows_counts_chart_recent_imports_and_panels(client, catalog) -> N
     assert sum(dense["y"]) == 5 and "vendor/plotly.min.js" in html
     assert job.get_absolute_url() in html
     assert catalog["hermes"].get_absolute_url() in html
+
+
+def test_home_summary_counts_every_model_once_and_sizes_at_both_bucket_ends(catalog, django_assert_num_queries) -> None:
+    from catalog import selectors
+
+    LLMModelFactory(repo_id="acme/Nine-9B", total_params_b=9.0, result_count=4)  # on the 3–9B / 9–20B boundary
+    LLMModelFactory(repo_id="acme/Unsized", total_params_b=None)
+    StubModelFactory(repo_id="acme/Stub-9B", total_params_b=9.0)  # stubs are counted, never charted
+    with django_assert_num_queries(4):  # one grouped scan + organisations, documents, edges
+        counts, sizes = selectors.home_summary()
+    assert counts["models"] == 8 and counts["referenced"] == 3
+    assert counts["results"] == 6 + 12 + 6 + 4 and counts["edges"] == LineageEdge.objects.count()
+    rows = {label: (dense, moe) for label, dense, moe in sizes}
+    assert rows["3–9B"] == (4, 0) and rows["9–20B"] == (1, 0) and rows["up to 3B"] == (1, 0)
+    assert rows["40–80B"] == (1, 1) and rows["size not stated"] == (1, 0)
+    assert sum(moe for _label, _dense, moe in sizes) == 1
 
 
 def test_model_page_shows_facts_lineage_recipe_variants_sources_card_and_panels(client, seeded) -> None:
