@@ -11,7 +11,7 @@ import orjson
 from django import template
 from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.panels import Panel
@@ -93,12 +93,14 @@ def plotly_figure(figure: object, chart_id: str) -> SafeString:
     """
     if isinstance(figure, (str, bytes)):
         figure = json.loads(figure)
-    encoded = orjson.dumps(figure, default=_json_fallback, option=orjson.OPT_SERIALIZE_NUMPY).decode()
-    return format_html('<script id="{}" type="application/json">{}</script>', chart_id,
-                       mark_safe(encoded.translate(_JSON_SCRIPT_ESCAPES)))
+    encoded = orjson.dumps(figure, default=_json_fallback, option=orjson.OPT_SERIALIZE_NUMPY)
+    # bytes.replace, not str.translate: translate walks a 300 KB board figure one character at a time.
+    for char, escaped in _JSON_SCRIPT_ESCAPES:
+        encoded = encoded.replace(char, escaped)
+    return mark_safe(f'<script id="{escape(chart_id)}" type="application/json">{encoded.decode()}</script>')
 
 
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+_JSON_SCRIPT_ESCAPES = ((b"<", b"\\u003C"), (b">", b"\\u003E"), (b"&", b"\\u0026"))
 
 
 def _json_fallback(value: object) -> object:

@@ -53,3 +53,19 @@ def test_board_and_fit_charts_match_graph_objects() -> None:
     assert hardware_charts.speed_bars(["g2", "g1"], [2.0, 1.0], title="T") == plain(fig)
     # Adjusting one figure never leaks into the shared layout constants.
     assert EDGE_LAYOUT["margin"]["l"] == 50 and EDGE_LAYOUT["height"] == 420
+
+
+def test_embedded_figure_is_the_same_json_with_html_characters_escaped() -> None:
+    from decimal import Decimal
+
+    from catalog.templatetags.catalog_extras import plotly_figure
+
+    figure = {"data": [{"x": [1.5, float("nan"), Decimal("2.5")], "text": ["<b>&</b>"]}],
+              "layout": {"title": {"text": "a</script>"}}}
+    html = str(plotly_figure(figure, "chart-x"))
+    assert html.startswith('<script id="chart-x" type="application/json">') and html.endswith("</script>")
+    body = html.split(">", 1)[1].rsplit("</script>", 1)[0]
+    assert "<" not in body and ">" not in body and "&" not in body
+    assert json.loads(body) == {"data": [{"x": [1.5, None, 2.5], "text": ["<b>&</b>"]}],
+                                "layout": {"title": {"text": "a</script>"}}}
+    assert json.loads(str(plotly_figure(json.dumps(figure["layout"]), "c")).split(">", 1)[1][:-9]) == figure["layout"]
