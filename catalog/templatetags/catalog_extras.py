@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import orjson
 
 from django import template
 from django.http import QueryDict
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +25,22 @@ register = template.Library()
 def render_panel(context: template.Context, panel: Panel) -> SafeString:
     """Render a Panel contributed by another app with its own context (see catalog.panels)."""
     return render_to_string(panel.template, panel.context, request=context.get("request"))
+
+
+@register.filter
+def fixed(value: object, places: int = 2) -> str:
+    """``floatformat:places`` (places >= 0) for plain numbers, without its per-call locale lookups.
+
+    The model and leaderboard pages format hundreds of scores; ``floatformat`` resolved the active
+    language and its number format for each and was their largest template cost. Same rounding
+    (half up on the decimal text), no "-0.00", no grouping (USE_THOUSAND_SEPARATOR is off); anything
+    that is not a finite number goes to ``floatformat`` itself.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or places < 0 \
+            or (isinstance(value, float) and not math.isfinite(value)):
+        return floatformat(value, places)
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{abs(rounded) if rounded == 0 else rounded:f}"
 
 
 @register.filter

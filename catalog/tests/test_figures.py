@@ -69,3 +69,19 @@ def test_embedded_figure_is_the_same_json_with_html_characters_escaped() -> None
     assert json.loads(body) == {"data": [{"x": [1.5, None, 2.5], "text": ["<b>&</b>"]}],
                                 "layout": {"title": {"text": "a</script>"}}}
     assert json.loads(str(plotly_figure(json.dumps(figure["layout"]), "c")).split(">", 1)[1][:-9]) == figure["layout"]
+
+
+def test_fixed_formats_numbers_exactly_like_floatformat() -> None:
+    import random
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+
+    from catalog.templatetags.catalog_extras import fixed
+
+    rng = random.Random(8)
+    values = [0, 0.0, -0.0, -0.001, 2.25, 2.675, 1e-7, 123456.789, -5.5, 0.5, 24, Decimal("3.14159"), None, "abc",
+              "2.5", float("nan"), float("inf"), True] + [rng.uniform(-1000, 1000) for _ in range(2000)]
+    for value in values:
+        for places in (0, 1, 2):
+            assert str(fixed(value, places)) == str(floatformat(value, places)), (value, places)
