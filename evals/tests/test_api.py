@@ -336,3 +336,22 @@ def test_board_tops_are_each_boards_best_averages_with_ties_by_name(django_asser
     assert [s.model.repo_id for s in tops[v2.pk]] == ["acme/v2-only"]
     assert all(tops[b.pk] == [] for b in boards if b.pk not in (v1.pk, v2.pk))
     assert selectors.board_tops([]) == {}
+
+
+def test_board_rows_api_sort_key_is_answered_by_its_index() -> None:
+    """The cursor key (COALESCE(rank, sentinel)) must stay the exact expression the index holds."""
+    from django.db import connection
+
+    from config.api_support import _annotate_keys
+
+    board = Leaderboard.objects.get(slug="open-llm-v1")
+    queryset, keys = _annotate_keys(selectors.leaderboard_scores(board).filter(average__isnull=False),
+                                    ("rank", "model__repo_id", "pk"))
+    assert keys[0][0] == "_k0"
+    sql, params = queryset.order_by("_k0", "_k1", "_k2")[:51].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "score_board_rank_key_idx" in plan, plan
