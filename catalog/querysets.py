@@ -67,7 +67,11 @@ class LLMModelQuerySet(models.QuerySet):
             return self
         query = SearchQuery(text, search_type="websearch", config="simple")
         everything = self.model._base_manager.all()
-        exact = Q(search_vector=query) | Q(ContainsIgnoringCase(F("repo_id"), text))
+        exact = Q(search_vector=query)
+        if not any(char.isspace() for char in text):
+            # Repo ids never contain whitespace (validate_repo_id), so a multi-word text skips the
+            # substring arm: its trigram index scan and rechecks could not find anything.
+            exact |= Q(ContainsIgnoringCase(F("repo_id"), text))
         exact_ids = everything.filter(exact).order_by().values("pk")
         typo_ids = (everything.filter(Q(repo_id__trigram_similar=text) & ~Exists(everything.filter(exact).order_by()))
                     .order_by().values("pk"))
