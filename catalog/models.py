@@ -109,6 +109,12 @@ class LLMModel(models.Model):
             GinIndex(name="llmmodel_repo_trgm", fields=["repo_id"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["total_params_b"], name="llmmodel_total_params_idx"),
             models.Index(fields=["-downloads"], name="llmmodel_downloads_idx"),
+            # The home page's "recently updated" list walks this instead of sorting the catalog.
+            models.Index(fields=["-updated_at", "-id"], name="llmmodel_updated_idx"),
+            # Covers every column the home page's counts and size chart aggregate, so they are
+            # index-only scans of a few MB instead of reads of the whole (wide) table.
+            models.Index(fields=["is_stub", "is_moe", "total_params_b"], include=["result_count"],
+                         name="llmmodel_stats_idx"),
         ]
 
     def __str__(self) -> str:

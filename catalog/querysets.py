@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Lookup, OuterRef, Q
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
+
+class ContainsIgnoringCase(Lookup):
+    """``lhs ILIKE '%text%'``. Django's ``icontains`` compiles to ``UPPER(lhs) LIKE UPPER(...)`` on
+    PostgreSQL, which no index answers; ILIKE on the bare column is answered by a GIN trigram
+    index on it (``llmmodel_repo_trgm``). The right-hand side is the raw text, escaped here."""
+
+    lookup_name = "contains_ci"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = f"%{connection.ops.prep_for_like_query(self.rhs)}%"
+        return f"{lhs}::text ILIKE %s", [*lhs_params, pattern]
 
 
 class LLMModelQuerySet(models.QuerySet):
@@ -31,17 +51,36 @@ class LLMModelQuerySet(models.QuerySet):
         return qs
 
     def search(self, text: str) -> LLMModelQuerySet:
-        """Ranked full-text search with a trigram fallback for partial names and typos."""
+        """Ranked full-text search, with a trigram fallback for typos.
+
+        Matches are the full-text hits plus the repo ids containing the text (both answered by GIN
+        indexes: ``search_vector`` and the trigram index on ``repo_id``). Only when those find
+        nothing does the typo arm run: ``repo_id % text`` (pg_trgm similarity above
+        ``pg_trgm.similarity_threshold``, 0.25, set on every connection in settings). Evaluating
+        the fuzzy arm for every query scanned most of the trigram index (tens of thousands of
+        candidates share "mis", "tra", ...) and cost seconds at 100,000 models; gated behind an
+        uncorrelated NOT EXISTS it becomes a one-time filter PostgreSQL evaluates once, so an
+        ordinary query never touches it.
+        """
         text = (text or "").strip()[:200]
         if not text:
             return self
         query = SearchQuery(text, search_type="websearch", config="simple")
+        everything = self.model._base_manager.all()
+        exact = Q(search_vector=query)
+        if not any(char.isspace() for char in text):
+            # Repo ids never contain whitespace (validate_repo_id), so a multi-word text skips the
+            # substring arm: its trigram index scan and rechecks could not find anything.
+            exact |= Q(ContainsIgnoringCase(F("repo_id"), text))
+        exact_ids = everything.filter(exact).order_by().values("pk")
+        typo_ids = (everything.filter(Q(repo_id__trigram_similar=text) & ~Exists(everything.filter(exact).order_by()))
+                    .order_by().values("pk"))
         return (
             self.annotate(
                 rank=SearchRank(F("search_vector"), query),
                 similarity=TrigramSimilarity("repo_id", text),
             )
-            .filter(Q(search_vector=query) | Q(similarity__gt=0.25) | Q(repo_id__icontains=text))
+            .filter(pk__in=exact_ids.union(typo_ids, all=True))
             .order_by("-rank", "-similarity", "repo_id")
         )
 

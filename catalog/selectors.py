@@ -42,32 +42,42 @@ NODE_FIELDS = ("id", "repo_id", "name", "license", "total_params_b", "active_par
 # Home
 
 
-def catalog_counts() -> dict[str, int]:
-    totals = LLMModel.objects.aggregate(
-        models=Count("pk", filter=Q(is_stub=False)), referenced=Count("pk", filter=Q(is_stub=True)),
-        results=Sum("result_count"),
-    )
-    return {
-        "models": totals["models"], "referenced": totals["referenced"], "results": totals["results"] or 0,
-        "organizations": Organization.objects.count(), "documents": SourceDocument.objects.count(),
-        "edges": LineageEdge.objects.count(),
-    }
+def home_summary() -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+    """The home page's catalog counts and its size chart rows, (bucket label, dense, MoE) over
+    documented models, from ONE grouped query over the model table.
 
-
-def size_distribution() -> list[tuple[str, int, int]]:
-    """(bucket label, dense models, MoE models) over documented models, in one aggregate query."""
-    aggregates: dict[str, Any] = {}
-    for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
-        bucket = _bucket_q(low, high)
-        aggregates[f"d{index}"] = Count("pk", filter=bucket & Q(is_moe=False))
-        aggregates[f"m{index}"] = Count("pk", filter=bucket & Q(is_moe=True))
-    aggregates["unknown_d"] = Count("pk", filter=Q(total_params_b__isnull=True, is_moe=False))
-    aggregates["unknown_m"] = Count("pk", filter=Q(total_params_b__isnull=True, is_moe=True))
-    row = LLMModel.objects.real().aggregate(**aggregates)
-    rows = [(label, row[f"d{i}"], row[f"m{i}"]) for i, (label, _lo, _hi) in enumerate(PARAM_BUCKETS)]
-    if row["unknown_d"] or row["unknown_m"]:
-        rows.append(("size not stated", row["unknown_d"], row["unknown_m"]))
-    return rows
+    It groups by (is_stub, is_moe, total_params_b) -- exactly the key of ``llmmodel_stats_idx``,
+    which also carries result_count -- so PostgreSQL streams an index-only scan of a few MB into
+    one row per distinct size (dozens, not 100,000), and the buckets are summed here. Buckets
+    share their boundary values (both ends inclusive, like the filters), so a model of exactly
+    9B counts in two, which a SQL CASE could not express. COUNT(*), not COUNT(id): the id is not in
+    the index, and reading it would mean the whole table again. Exact: right once an import commits.
+    """
+    groups = (LLMModel.objects.order_by().values("is_stub", "is_moe", "total_params_b")
+              .annotate(n=Count("*"), results=Sum("result_count")))
+    counts = {"models": 0, "referenced": 0, "results": 0}
+    dense = [0] * len(PARAM_BUCKETS)
+    moe = [0] * len(PARAM_BUCKETS)
+    unknown = {False: 0, True: 0}
+    for group in groups:
+        counts["referenced" if group["is_stub"] else "models"] += group["n"]
+        counts["results"] += group["results"] or 0
+        if group["is_stub"]:
+            continue
+        size = group["total_params_b"]
+        if size is None:
+            unknown[group["is_moe"]] += group["n"]
+            continue
+        tally = moe if group["is_moe"] else dense
+        for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
+            if (low is None or size >= low) and (high is None or size <= high):
+                tally[index] += group["n"]
+    counts.update(organizations=Organization.objects.count(), documents=SourceDocument.objects.count(),
+                  edges=LineageEdge.objects.count())
+    sizes = [(label, dense[i], moe[i]) for i, (label, _lo, _hi) in enumerate(PARAM_BUCKETS)]
+    if unknown[False] or unknown[True]:
+        sizes.append(("size not stated", unknown[False], unknown[True]))
+    return counts, sizes
 
 
 def recent_imports(n: int = 8) -> list[ImportJob]:
@@ -111,18 +121,23 @@ FACET_KEYS = ("family", "license", "merge_method", "quant_format", "is_moe", "ha
 def facets(queryset: QuerySet[LLMModel]) -> Facets:
     """Facet counts and the total over the filtered set in ONE query, whatever the catalog size.
 
-    The filtered ids are materialised once in a CTE and every facet groups that small table:
-    a search predicate (full-text OR trigram, which no single index answers) is evaluated once
-    instead of once per facet. Each count uses the same predicate as the filter its link
-    applies, so clicking a facet shows exactly that many models.
+    The filtered rows' facet columns are materialised once in a CTE and the facets group that
+    table: the search predicate is evaluated once instead of once per facet. Each count uses the
+    same predicate as the filter its link applies, so clicking a facet shows exactly that many models.
     """
     try:
-        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+        # The filtered rows' facet columns straight from the filtered queryset (no second join back
+        # to the model table by id).
+        rows_sql, rows_params = (queryset.order_by()
+                                 .values("id", "family", "license", "is_moe", "result_count", "total_params_b")
+                                 .query.sql_with_params())
     except EmptyResultSet:
         return Facets(0, {key: [] for key in FACET_KEYS})
-    model, recipe = LLMModel._meta.db_table, MergeRecipe._meta.db_table
+    recipe = MergeRecipe._meta.db_table
     variant, edge = QuantizedVariant._meta.db_table, LineageEdge._meta.db_table
-    buckets = []
+    # Size buckets share boundary values (both ends inclusive), so each is its own FILTER count;
+    # all of them come from one pass over m, turned into rows by the VALUES list.
+    bucket_columns, bucket_rows = [], []
     bucket_params: list[Any] = []
     for index, (_label, low, high) in enumerate(PARAM_BUCKETS):
         conditions = ["total_params_b IS NOT NULL"]
@@ -132,18 +147,23 @@ def facets(queryset: QuerySet[LLMModel]) -> Facets:
         if high is not None:
             conditions.append("total_params_b <= %s")
             bucket_params.append(high)
-        buckets.append(f"SELECT 'params', '{index}', COUNT(*) FROM m WHERE {' AND '.join(conditions)}")
+        bucket_columns.append(f"COUNT(*) FILTER (WHERE {' AND '.join(conditions)}) AS b{index}")
+        bucket_rows.append(f"('{index}', b{index})")
+    # One scan of m answers the total and the four single-column facets (GROUPING SETS, hashed
+    # together), one more the size buckets: the former one-query-per-facet shape read all of m
+    # ten times, which was most of the cost for a broad filter (1 s+ for the unfiltered catalog).
     sql = f"""
-        WITH m AS MATERIALIZED (
-            SELECT id, family, license, is_moe, result_count, total_params_b FROM {model} WHERE id IN ({ids_sql})
+        WITH m AS MATERIALIZED ({rows_sql}),
+        grouped AS (
+            SELECT family, license, CASE WHEN is_moe THEN 'true' ELSE 'false' END AS moe,
+                   CASE WHEN result_count > 0 THEN 'true' ELSE 'false' END AS evals FROM m
         )
-        SELECT 'total', '', COUNT(*) FROM m
-        UNION ALL SELECT 'family', family, COUNT(*) FROM m WHERE family <> '' GROUP BY family
-        UNION ALL SELECT 'license', license, COUNT(*) FROM m WHERE license <> '' GROUP BY license
-        UNION ALL SELECT 'is_moe', CASE WHEN is_moe THEN 'true' ELSE 'false' END, COUNT(*) FROM m GROUP BY 2
-        UNION ALL SELECT 'has_evals', CASE WHEN result_count > 0 THEN 'true' ELSE 'false' END, COUNT(*)
-            FROM m GROUP BY 2
-        UNION ALL {' UNION ALL '.join(buckets)}
+        SELECT CASE WHEN GROUPING(family) = 0 THEN 'family' WHEN GROUPING(license) = 0 THEN 'license'
+                    WHEN GROUPING(moe) = 0 THEN 'is_moe' WHEN GROUPING(evals) = 0 THEN 'has_evals' ELSE 'total' END,
+               COALESCE(family, license, moe, evals, ''), COUNT(*)
+            FROM grouped GROUP BY GROUPING SETS ((), (family), (license), (moe), (evals))
+        UNION ALL SELECT 'params', b.key, b.n FROM (SELECT {', '.join(bucket_columns)} FROM m) AS s
+            CROSS JOIN LATERAL (VALUES {', '.join(bucket_rows)}) AS b(key, n)
         UNION ALL SELECT 'merge_method', LOWER(r.method), COUNT(DISTINCT r.model_id)
             FROM {recipe} r JOIN m ON m.id = r.model_id GROUP BY 2
         UNION ALL SELECT 'quant_format', q.fmt, COUNT(DISTINCT q.mid) FROM (
@@ -153,10 +173,12 @@ def facets(queryset: QuerySet[LLMModel]) -> Facets:
         ) AS q WHERE q.fmt = ANY(%s) GROUP BY 2
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids_params, *bucket_params, EdgeKind.QUANTIZED.value, list(QuantFormat.values)])
+        cursor.execute(sql, [*rows_params, *bucket_params, EdgeKind.QUANTIZED.value, list(QuantFormat.values)])
         rows = cursor.fetchall()
     found: dict[str, dict[str, int]] = {}
     for facet, key, n in rows:
+        if facet in ("family", "license") and not key:
+            continue  # no family / no license stated: not a facet value (as before)
         found.setdefault(facet, {})[key] = n
 
     def top(facet: str) -> list[tuple[str, int]]:

@@ -46,11 +46,12 @@ FILTER_LABELS = {
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    counts, sizes = selectors.home_summary()
     return render(request, "catalog/home.html", {
-        "counts": selectors.catalog_counts(),
+        "counts": counts,
         "recent": selectors.recent_imports(),
         "updated": selectors.recently_updated(),
-        "size_chart": charts.size_distribution(selectors.size_distribution()),
+        "size_chart": charts.size_distribution(sizes),
         "panels": panels_for("home", request),
     })
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -251,6 +252,10 @@ class Score(models.Model):
         indexes = [
             models.Index(fields=["leaderboard", "-average"], name="score_board_avg_idx"),
             models.Index(fields=["leaderboard", "rank"], name="score_board_rank_idx"),
+            # /api/leaderboards/<slug>/ pages by cursor on COALESCE(rank, 2**62) (config.api_support's
+            # NULLs-last key); without this index on the same expression every page sorted the
+            # whole board (320 ms at 100,000 models) instead of reading the first rows in order.
+            models.Index(F("leaderboard"), Coalesce("rank", Value(2**62)), name="score_board_rank_key_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.template import loader
 from django.test import Client
 from django.urls import reverse
 
-from catalog.models import DocumentStatus, EdgeKind, ImportJob, ItemStatus, LLMModel
+from catalog.models import DocumentStatus, EdgeKind, ImportJob, ItemStatus, LineageEdge, LLMModel
 from catalog.tests.factories import (
     ImportItemFactory,
     ImportJobFactory,
@@ -126,6 +126,22 @@ def test_home_shows_counts_chart_recent_imports_and_panels(client, catalog) -> N
     assert catalog["hermes"].get_absolute_url() in html
 
 
+def test_home_summary_counts_every_model_once_and_sizes_at_both_bucket_ends(catalog, django_assert_num_queries) -> None:
+    from catalog import selectors
+
+    LLMModelFactory(repo_id="acme/Nine-9B", total_params_b=9.0, result_count=4)  # on the 3–9B / 9–20B boundary
+    LLMModelFactory(repo_id="acme/Unsized", total_params_b=None)
+    StubModelFactory(repo_id="acme/Stub-9B", total_params_b=9.0)  # stubs are counted, never charted
+    with django_assert_num_queries(4):  # one grouped scan + organisations, documents, edges
+        counts, sizes = selectors.home_summary()
+    assert counts["models"] == 8 and counts["referenced"] == 3
+    assert counts["results"] == 6 + 12 + 6 + 4 and counts["edges"] == LineageEdge.objects.count()
+    rows = {label: (dense, moe) for label, dense, moe in sizes}
+    assert rows["3–9B"] == (4, 0) and rows["9–20B"] == (1, 0) and rows["up to 3B"] == (1, 0)
+    assert rows["40–80B"] == (1, 1) and rows["size not stated"] == (1, 0)
+    assert sum(moe for _label, _dense, moe in sizes) == 1
+
+
 def test_model_page_shows_facts_lineage_recipe_variants_sources_card_and_panels(client, seeded) -> None:
     html = client.get("/models/rombodawg/Open_Gpt4_8x7B_v0.2/").content.decode()
     assert "cc-by-4.0" in html and "smelborp/MixtralOrochi8x7B" in html
@@ -198,6 +214,22 @@ def test_search_ranks_full_text_and_finds_typos(client, catalog) -> None:
     assert "NousResearch/Hermes-2-Pro-Mistral-7B" in model_names(client.get("/models/", {"q": "function-calling"}))
     assert "mistralai/Mixtral-8x7B-v0.1" in model_names(client.get("/models/", {"q": "mixtrall"}))  # trigram
     assert model_names(client.get("/models/", {"q": "zzzz-nothing"})) == []
+
+
+def test_search_substrings_escape_wildcards_and_fall_back_to_trigrams_only_without_hits(
+        client, catalog, django_assert_max_num_queries) -> None:
+    # A fragment inside a word is found through the repo-id substring arm (ILIKE on the trigram index).
+    assert "mlabonne/NeuralHermes-Merge-7B" in model_names(client.get("/models/", {"q": "ralherm"}))
+    # LIKE wildcards in the text are literal: "%" and "_" match nothing here.
+    assert model_names(client.get("/models/", {"q": "%"})) == []
+    assert model_names(client.get("/models/", {"q": "_"})) == []
+    # With exact hits, the typo arm stays off: "mixtral" lists Mixtral, not every near-spelling.
+    assert model_names(client.get("/models/", {"q": "mixtral"})) == ["mistralai/Mixtral-8x7B-v0.1"]
+    # The facets and the page still take two queries, typo fallback or not.
+    for text in ("hermes", "mixtrall"):
+        with django_assert_max_num_queries(2):
+            response = client.get("/models/", {"q": text})
+        assert response.context["facets"].total == len(model_names(response)) > 0
 
 
 @pytest.mark.parametrize("params, expected", [

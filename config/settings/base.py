@@ -91,6 +91,11 @@ def database_from_env(default_url: str | None) -> dict:
         raise RuntimeError("DATABASE_URL is not set")
     config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
     config.setdefault("OPTIONS", {})
+    # Catalog search's typo arm uses pg_trgm's index-backed `%` operator, whose cut-off is this
+    # setting (default 0.3); 0.25 keeps one-letter typos of short names matching. Set at connection
+    # start-up (libpq "options"), so it costs no query; pg_trgm adopts the value when it loads.
+    extra = "-c pg_trgm.similarity_threshold=0.25"
+    config["OPTIONS"]["options"] = f"{config['OPTIONS'].get('options', '')} {extra}".strip()
     # Health checks make persistent connections survive a PostgreSQL restart.
     config["CONN_HEALTH_CHECKS"] = True
     return config

@@ -322,3 +322,36 @@ def test_evals_reads_take_a_constant_number_of_queries() -> None:
         assert few == many, (name, counts)
     assert counts["rows"][0] <= 4 and counts["runs"][0] <= 2 and counts["results"][0] <= 1
     assert counts["scores"][0] <= 1 and counts["uplift"][0] <= 1 and counts["boards"][0] <= 2
+
+
+def test_board_tops_are_each_boards_best_averages_with_ties_by_name(django_assert_num_queries) -> None:
+    v1, v2 = Leaderboard.objects.get(slug="open-llm-v1"), Leaderboard.objects.get(slug="open-llm-v2")
+    for name, average in [("acme/b", 70.0), ("acme/a", 70.0), ("acme/c", 80.0), ("acme/d", 10.0), ("acme/e", None)]:
+        ScoreFactory(model=LLMModelFactory(repo_id=name), leaderboard=v1, average=average)
+    ScoreFactory(model=LLMModelFactory(repo_id="acme/v2-only"), leaderboard=v2, average=50.0)
+    boards = list(selectors.leaderboards())
+    with django_assert_num_queries(1):  # every board's top in one query, whatever the number of boards
+        tops = selectors.board_tops(boards, n=3)
+    assert [s.model.repo_id for s in tops[v1.pk]] == ["acme/c", "acme/a", "acme/b"]
+    assert [s.model.repo_id for s in tops[v2.pk]] == ["acme/v2-only"]
+    assert all(tops[b.pk] == [] for b in boards if b.pk not in (v1.pk, v2.pk))
+    assert selectors.board_tops([]) == {}
+
+
+def test_board_rows_api_sort_key_is_answered_by_its_index() -> None:
+    """The cursor key (COALESCE(rank, sentinel)) must stay the exact expression the index holds."""
+    from django.db import connection
+
+    from config.api_support import _annotate_keys
+
+    board = Leaderboard.objects.get(slug="open-llm-v1")
+    queryset, keys = _annotate_keys(selectors.leaderboard_scores(board).filter(average__isnull=False),
+                                    ("rank", "model__repo_id", "pk"))
+    assert keys[0][0] == "_k0"
+    sql, params = queryset.order_by("_k0", "_k1", "_k2")[:51].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "score_board_rank_key_idx" in plan, plan

@@ -1,0 +1,36 @@
+"""Plotly figure JSON built as plain dicts.
+
+``plotly.graph_objects`` validates every property through a tree of validator objects: building
+and serialising the four or five figures of a model or leaderboard page took 100-400 ms of the
+request. The pages only need the JSON plotly.js reads, so the chart modules (catalog, evals,
+hardware) write those dicts directly with these helpers; ``catalog/tests/test_figures.py`` checks
+that each one equals what ``graph_objects`` builds from the same inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+
+@cache
+def _template() -> dict[str, Any]:
+    """plotly.py's default template (what ``go.Figure`` puts in every layout), read once per process."""
+    import plotly.io as pio
+
+    return pio.templates[pio.templates.default].to_plotly_json()
+
+
+def figure(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """``{"data": ..., "layout": ...}`` as ``go.Figure(...).to_plotly_json()`` gives it.
+
+    The layout is deep-copied so callers may adjust the result without touching shared constants;
+    the template is shared (read-only: pages only serialise it).
+    """
+    return {"data": traces, "layout": {"template": _template(), **copy.deepcopy(layout)}}
+
+
+def axis_title(text: str) -> dict[str, str]:
+    """plotly turns ``title="..."`` on an axis or colour bar into ``{"text": ...}``."""
+    return {"text": text}
