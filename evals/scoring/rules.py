@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from evals.scoring.specs import BY_KEY, LeaderboardSpec, MemberSpec
 
 
-@dataclass(frozen=True, slots=True)
-class ResultRow:
+class ResultRow(NamedTuple):
+    """One result as the rules see it. A named tuple, not a dataclass: a full catalog builds
+    millions of these, and a tuple is built several times faster than a frozen dataclass."""
+
     run_id: int
     benchmark: str
     metric: str
