@@ -330,7 +330,11 @@ def score_many(rows_by_model: Mapping[int, Iterable[ResultRow]], spec: Leaderboa
     out: dict[int, ScoreOutcome] = {}
     for model_id, rows in rows_by_model.items():
         try:
-            out[model_id] = _score_buckets(plan, _bucket(rows, relevant))
+            buckets = _bucket(rows, relevant)
+            if not buckets:  # nothing of this board (most models on most boards): what _score_buckets gives
+                out[model_id] = ScoreOutcome(plan.slug, None, False, 0.0, {}, {}, list(plan.order), [])
+                continue
+            out[model_id] = _score_buckets(plan, buckets)
         except (TypeError, ValueError, AttributeError) as exc:
             out[model_id] = _invalid(plan, exc)
     return out
