@@ -33,10 +33,10 @@ from django.utils import timezone
 from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
-from evals.scoring.rules import ResultRow, score_many
+from evals.scoring.rules import ResultRow, ScoreOutcome, score_many
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
-from evals.scoring.verify import find_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
+from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
 
 logger = logging.getLogger(__name__)
 
@@ -95,10 +95,11 @@ class _Loaded:
 
     runs: dict[int, _Run]
     rows_by_model: dict[int, list[ResultRow]]
-    raw_by_model: dict[int, list[tuple]]  # (run_id, benchmark key, metric, shots, value, raw_value, raw_scale, bench id)
+    scale_suspects: dict[int, list[tuple]]  # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id)
     rows_by_run: dict[int, list[ResultRow]]  # only runs that state averages (for the claim checks)
     result_counts: dict[int, int]  # every result, with or without a benchmark
     own_runs: dict[int, list[int]]  # model_id -> its runs that are not third-party claims
+    bench_ids: dict[str, int]  # benchmark key -> id
 
 
 def request_scoring(model_ids: Iterable[int] | None = None, *, trigger: str = ScoringJob.Trigger.MANUAL,
@@ -193,8 +194,8 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
                             _json(stated) or {})
         if not third_party:
             own_runs[model_id].append(run_id)
-    loaded = _Loaded(runs, defaultdict(list), defaultdict(list), defaultdict(list), dict.fromkeys(chunk, 0),
-                     own_runs)
+    loaded = _Loaded(runs, defaultdict(list), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
+                     {key: pk for pk, key in bench_keys.items()})
     if not runs:
         return loaded
     # The order (run, benchmark, metric, then id) is the one the ORM's default ordering gave:
@@ -204,24 +205,26 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
         "WHERE run_id = ANY(%s::bigint[]) ORDER BY run_id, benchmark_id, metric, id",
         [list(runs)],
     )
-    rows_by_model, raw_by_model, rows_by_run = loaded.rows_by_model, loaded.raw_by_model, loaded.rows_by_run
+    rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
     counts = loaded.result_counts
     new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
-    last_run, run, model_rows, model_raw, run_rows = None, None, None, None, None
+    last_run, run, model_rows, run_rows = None, None, None, None
     for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in cursor.fetchall():
         if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
             last_run, run = run_id, runs[run_id]
-            model_rows, model_raw = rows_by_model[run.model_id], raw_by_model[run.model_id]
+            model_rows = rows_by_model[run.model_id]
             run_rows = rows_by_run[run_id] if run.stated else None
         counts[run.model_id] += 1
         if bench_id is None:
             continue
-        key = bench_keys[bench_id]
-        row = new_row(ResultRow, (run_id, key, metric, shots, value, normalized, run.source_rank))
+        row = new_row(ResultRow, (run_id, bench_keys[bench_id], metric, shots, value, normalized, run.source_rank))
         model_rows.append(row)
-        model_raw.append((run_id, key, metric, shots, value, raw_value, raw_scale, bench_id))
         if run_rows is not None:
             run_rows.append(row)
+        # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
+        # only the few other rows are kept for it (NaN fails the comparison, so it is kept).
+        if raw_scale is not None and not 1.0 < value <= 100.0:
+            suspects.setdefault(run.model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id))
     return loaded
 
 
@@ -244,9 +247,11 @@ def _same(current: tuple, wanted: tuple) -> bool:
     return True
 
 
-def _check_claims(loaded: _Loaded) -> dict[tuple[int, str], tuple]:
+def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]]) -> dict[tuple[int, str], tuple]:
     """Recompute every average a document states from the components in the same run.
 
+    ``outcomes`` are the models' outcomes per board: when a run holds all of its model's rows
+    (the usual single-document model), the run's outcome is the model's, already computed.
     Returns (run_id, aggregate) -> (stated, recomputed, delta, tolerance, status, n_components)."""
     spec_by_slug = {s.slug: s for s in specs.LEADERBOARDS}
     checks: dict[tuple[int, str], tuple] = {}
@@ -255,20 +260,27 @@ def _check_claims(loaded: _Loaded) -> dict[tuple[int, str], tuple]:
             continue
         board = spec_by_slug.get(HINT_TO_BOARD.get(run.hint, ""))
         rows = loaded.rows_by_run.get(run_id, [])
+        known = None
+        if board is not None and len(rows) == len(loaded.rows_by_model.get(run.model_id, ())):
+            # rows_by_run keeps the model's rows in order: same length means the same rows
+            known = outcomes.get(board.slug, {}).get(run.model_id)
         for aggregate, stated in run.stated.items():
-            components = _components_for(aggregate, rows, board)
+            components = _components_for(aggregate, rows, board, known)
             outcome = verify_stated_average(float(stated), components)
             checks[(run_id, aggregate)] = (float(stated), outcome.recomputed, outcome.delta, outcome.tolerance,
                                            outcome.status, len(components))
     return checks
 
 
-def _components_for(aggregate: str, rows: list[ResultRow], board: LeaderboardSpec | None) -> list[float]:
+def _components_for(aggregate: str, rows: list[ResultRow], board: LeaderboardSpec | None,
+                    known: ScoreOutcome | None = None) -> list[float]:
+    """The components a stated average is recomputed from; ``known`` is these rows' outcome on
+    ``board`` when already computed."""
     if aggregate or (board is not None and board.slug == "nous"):
         return list(sub_aggregate_components(rows, aggregate))
     if board is None:
         return []
-    outcome = score_many({0: rows}, board)[0]
+    outcome = known if known is not None else score_many({0: rows}, board)[0]
     if not outcome.complete:
         return []
     return list(outcome.components.values())
@@ -299,44 +311,46 @@ def _verification_by_model_board(checks: dict[tuple[int, str], tuple], runs: dic
 def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
     """model_id -> [(kind, benchmark_id, metric, message, details)], conflicts then scale flags."""
     runs = loaded.runs
+    bench_ids = loaded.bench_ids
     out: dict[int, list[tuple]] = {}
-    for model_id, rows in loaded.raw_by_model.items():
-        flags: list[tuple] = []
+    for model_id, run_ids in loaded.own_runs.items():
         # A conflict needs two of the model's own runs: skip the (common) single-run model.
-        if len(loaded.own_runs.get(model_id, ())) > 1:
-            own = [row for row in loaded.rows_by_model[model_id] if not runs[row.run_id].third_party]
-            bench_ids = {r[1]: r[7] for r in rows}
-            for conflict in find_conflicts(own):
-                flags.append((ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric,
-                              conflict.message[:500],
-                              {"values": list(conflict.values), "runs": list(conflict.run_ids)}))
-        for run_id, _key, metric, _shots, value, raw_value, raw_scale, bench_id in rows:
-            # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale;
-            # testing that here spares two million calls on a full catalog.
-            if raw_scale is None or 1.0 < value <= 100.0:
-                continue
+        if len(run_ids) < 2:
+            continue
+        own = [row for row in loaded.rows_by_model.get(model_id, ()) if not runs[row.run_id].third_party]
+        for conflict in find_row_conflicts(own):
+            out.setdefault(model_id, []).append((
+                ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
+                {"values": list(conflict.values), "runs": list(conflict.run_ids)}))
+    for model_id, suspects in loaded.scale_suspects.items():
+        for run_id, metric, value, raw_value, raw_scale, bench_id in suspects:
             problem = scale_suspicious(value, raw_value, raw_scale, metric)
             if problem:
-                flags.append((ResultFlag.Kind.SCALE, bench_id, metric, problem[:500], {"run": run_id}))
-        if flags:
-            out[model_id] = flags
+                out.setdefault(model_id, []).append(
+                    (ResultFlag.Kind.SCALE, bench_id, metric, problem[:500], {"run": run_id}))
     return out
 
 
-def _wanted_scores(chunk: list[int], loaded: _Loaded, boards: dict[str, Leaderboard],
-                   board_specs: list[LeaderboardSpec], verification: dict[tuple[int, str], tuple[str, float | None]],
-                   flag_counts: dict[int, int]) -> dict[tuple[int, int], tuple]:
+def _outcomes(chunk: list[int], loaded: _Loaded, board_specs: list[LeaderboardSpec]
+              ) -> dict[str, dict[int, ScoreOutcome]]:
+    """Every model's outcome on every board (slug -> model_id -> outcome)."""
+    rows_by_model = loaded.rows_by_model
+    scope = {m: rows_by_model[m] for m in chunk if m in rows_by_model}
+    return {spec.slug: score_many(scope, spec) for spec in board_specs}
+
+
+def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], boards: dict[str, Leaderboard],
+                   verification: dict[tuple[int, str], tuple[str, float | None]], flag_counts: dict[int, int]
+                   ) -> dict[tuple[int, int], tuple]:
     """(model_id, leaderboard_id) -> the row's values in ``_SCORE_FIELDS`` order."""
     wanted: dict[tuple[int, int], tuple] = {}
-    rows_by_model = loaded.rows_by_model
     none = (VerificationStatus.NONE, None)
-    for spec in board_specs:
-        board_id = boards[spec.slug].pk
-        outcomes = score_many({m: rows_by_model[m] for m in chunk if m in rows_by_model}, spec)
-        for model_id, outcome in outcomes.items():
+    for slug, by_model in outcomes.items():
+        board_id = boards[slug].pk
+        for model_id, outcome in by_model.items():
             if outcome.average is None and not outcome.components:
                 continue  # nothing of this board's benchmarks: no row
-            status, reported = verification.get((model_id, spec.slug), none)
+            status, reported = verification.get((model_id, slug), none)
             wanted[(model_id, board_id)] = (
                 outcome.average, outcome.complete, round(outcome.completeness, 6),
                 {k: round(v, 6) for k, v in outcome.components.items()}, reported, status,
@@ -382,7 +396,8 @@ def _score_chunk(cursor: Any, chunk: list[int], boards: dict[str, Leaderboard], 
                  bench_keys: dict[int, str], stats: ScoringStats) -> None:
     loaded = _load_rows(cursor, chunk, bench_keys)
     now = timezone.now()
-    checks = _check_claims(loaded)
+    outcomes = _outcomes(chunk, loaded, board_specs)
+    checks = _check_claims(loaded, outcomes)
     stats.claim_checks += len(checks)
     _write_claims(cursor, list(loaded.runs), checks, now, stats)
     flags = _flags(loaded)
@@ -390,7 +405,7 @@ def _score_chunk(cursor: Any, chunk: list[int], boards: dict[str, Leaderboard], 
     _write_flags(cursor, chunk, flags, now, stats)
     verification = _verification_by_model_board(checks, loaded.runs)
     flag_counts = {m: len(f) for m, f in flags.items()}
-    wanted = _wanted_scores(chunk, loaded, boards, board_specs, verification, flag_counts)
+    wanted = _wanted_scores(outcomes, boards, verification, flag_counts)
     _write_scores(cursor, chunk, wanted, now, stats)
     _update_result_counts(cursor, loaded.result_counts)
 
