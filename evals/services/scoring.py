@@ -21,13 +21,17 @@ from __future__ import annotations
 import json
 import logging
 import math
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from catalog.models import EdgeKind
@@ -68,6 +72,12 @@ class ScoringStats:
     uplifts: int = 0
     uplifts_written: int = 0  # inserted, updated or deleted
     seconds: float = 0.0
+
+    def add(self, other: ScoringStats) -> None:
+        """Fold in one chunk's counts."""
+        for name in ("written", "unchanged", "deleted", "claim_checks", "claim_checks_written", "flags",
+                     "flags_written"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def scores(self) -> int:
@@ -158,16 +168,68 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
     stats.models = len(ids)
     if job is not None and job.total != stats.models:
         job.heartbeat(total=stats.models)
-    for chunk in _chunks(ids, CHUNK):
-        with transaction.atomic(), connection.cursor() as cursor:
-            _score_chunk(cursor, chunk, boards, board_specs, bench_keys, stats)
+    board_ids = {slug: board.pk for slug, board in boards.items()}
+    for chunk_stats, size in _run_chunks(list(_chunks(ids, CHUNK)), board_ids, bench_keys):
+        stats.add(chunk_stats)
         if job is not None:
-            job.heartbeat(processed=min(stats.models, job.processed + len(chunk)))
+            job.heartbeat(processed=min(stats.models, job.processed + size))
     with transaction.atomic():
         for slug in boards:
             _rerank(boards[slug])
         _update_uplift(ids if model_ids is not None else None, boards.get(UPLIFT_BOARD), stats)
     stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _workers(n_chunks: int) -> int:
+    """Processes to score chunks in: one per core (``SCORING_WORKERS`` overrides), and one only
+    when there is a single chunk, when the caller holds a transaction (its uncommitted rows are
+    invisible to other connections: tests, a job run inside atomic) or when this process may
+    not fork (a daemonic Celery pool process)."""
+    wanted = getattr(settings, "SCORING_WORKERS", None) or os.cpu_count() or 1
+    if n_chunks < 2 or wanted < 2 or connection.in_atomic_block or multiprocessing.current_process().daemon:
+        return 1
+    return min(int(wanted), n_chunks)
+
+
+def _run_chunks(chunks: list[list[int]], board_ids: dict[str, int], bench_keys: dict[int, str]
+                ) -> Iterator[tuple[ScoringStats, int]]:
+    """Score each chunk in its own transaction; yields (that chunk's stats, its size) as each
+    commits. The pure rules are CPU-bound Python, so chunks run in parallel processes when
+    there are several cores: each process has its own connection and transactions."""
+    workers = _workers(len(chunks))
+    if workers == 1:
+        for chunk in chunks:
+            yield _score_chunk_committed(chunk, board_ids, bench_keys), len(chunk)
+        return
+    # Forked children must not share the parent's socket: close it; the parent reconnects lazily.
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
+        futures = {pool.submit(_score_chunk_committed, chunk, board_ids, bench_keys): len(chunk)
+                   for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                yield future.result(), futures[future]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _worker_init() -> None:
+    # The forked copy of the parent's connection object is closed; drop any inherited handle
+    # without touching the socket, so the child opens a connection of its own.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+
+
+def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_keys: dict[int, str]
+                           ) -> ScoringStats:
+    stats = ScoringStats()
+    board_specs = [s for s in specs.LEADERBOARDS if s.slug in board_ids]
+    with transaction.atomic(), connection.cursor() as cursor:
+        _score_chunk(cursor, chunk, board_ids, board_specs, bench_keys, stats)
     return stats
 
 
@@ -339,14 +401,14 @@ def _outcomes(chunk: list[int], loaded: _Loaded, board_specs: list[LeaderboardSp
     return {spec.slug: score_many(scope, spec) for spec in board_specs}
 
 
-def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], boards: dict[str, Leaderboard],
+def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict[str, int],
                    verification: dict[tuple[int, str], tuple[str, float | None]], flag_counts: dict[int, int]
                    ) -> dict[tuple[int, int], tuple]:
     """(model_id, leaderboard_id) -> the row's values in ``_SCORE_FIELDS`` order."""
     wanted: dict[tuple[int, int], tuple] = {}
     none = (VerificationStatus.NONE, None)
     for slug, by_model in outcomes.items():
-        board_id = boards[slug].pk
+        board_id = board_ids[slug]
         for model_id, outcome in by_model.items():
             if outcome.average is None and not outcome.components:
                 continue  # nothing of this board's benchmarks: no row
@@ -392,7 +454,7 @@ def _delete_ids(cursor: Any, table: str, ids: list[int]) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
 
 
-def _score_chunk(cursor: Any, chunk: list[int], boards: dict[str, Leaderboard], board_specs: list[LeaderboardSpec],
+def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board_specs: list[LeaderboardSpec],
                  bench_keys: dict[int, str], stats: ScoringStats) -> None:
     loaded = _load_rows(cursor, chunk, bench_keys)
     now = timezone.now()
@@ -405,7 +467,7 @@ def _score_chunk(cursor: Any, chunk: list[int], boards: dict[str, Leaderboard], 
     _write_flags(cursor, chunk, flags, now, stats)
     verification = _verification_by_model_board(checks, loaded.runs)
     flag_counts = {m: len(f) for m, f in flags.items()}
-    wanted = _wanted_scores(outcomes, boards, verification, flag_counts)
+    wanted = _wanted_scores(outcomes, board_ids, verification, flag_counts)
     _write_scores(cursor, chunk, wanted, now, stats)
     _update_result_counts(cursor, loaded.result_counts)
 

@@ -241,3 +241,21 @@ def test_uplift_is_rewritten_only_when_it_changes(db) -> None:
     uplift = MergeUplift.objects.get(model=child)
     assert stats.uplifts_written == 1 and uplift.parents["t/parent-a"] == pytest.approx(62.5)
     assert uplift.vs_best_parent == pytest.approx(63.6667 - 62.5, abs=1e-3)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
+    import evals.services.scoring as scoring
+
+    models = [_v1_model(f"t/p{i}", [50 + i, 80, 60, 0.5 if i == 2 else 50, 75, 40], stated={"": 59.0})
+              for i in range(5)]
+    monkeypatch.setattr(scoring, "CHUNK", 2)
+    settings.SCORING_WORKERS = 2
+    assert scoring._workers(3) == 2  # committed data, no transaction held: the pool is used
+    job = run_scoring_job(request_scoring(None, enqueue=False).pk)
+    assert (job.status, job.total, job.processed, job.scores_written) == ("done", 5, 5, 10)
+    ranks = dict(Score.objects.filter(leaderboard__slug="open-llm-v1").values_list("model_id", "rank"))
+    assert [ranks[m.pk] for m in models] == [4, 3, 5, 2, 1]  # p2's TruthfulQA fraction sinks it
+    assert ClaimCheck.objects.count() == 5 and ResultFlag.objects.get().model_id == models[2].pk
+    stats = score_models(None)
+    assert stats.rows_written == 0 and stats.unchanged == 10 and stats.flags == 1
