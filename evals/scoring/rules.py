@@ -232,7 +232,7 @@ def _subset(member: _Member, buckets: Mapping[str, list[ResultRow]]
     if not by_run:
         return None, None, [], []
     n = len(member.tasks)
-    best_run = min(by_run, key=lambda run: (
+    best_run = next(iter(by_run)) if len(by_run) == 1 else min(by_run, key=lambda run: (  # one run: the usual
         len(by_run[run]) != n,  # complete runs first
         -len(by_run[run]),
         any(k[1] for k, _ in by_run[run].values()),
@@ -321,6 +321,11 @@ def score(rows: Iterable[ResultRow], spec: LeaderboardSpec) -> ScoreOutcome:
         return _score_buckets(plan, _bucket(rows, plan.relevant))
     except (TypeError, ValueError, AttributeError) as exc:  # malformed rows: a clean empty outcome
         return _invalid(plan, exc)
+
+
+def relevant_benchmarks(spec: LeaderboardSpec) -> frozenset[str]:
+    """Benchmark keys a board looks at: rows with any other key cannot change its outcome."""
+    return _plan(spec).relevant
 
 
 def score_many(rows_by_model: Mapping[int, Iterable[ResultRow]], spec: LeaderboardSpec) -> dict[int, ScoreOutcome]:

@@ -37,7 +37,7 @@ from django.utils import timezone
 from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
-from evals.scoring.rules import ResultRow, ScoreOutcome, score_many
+from evals.scoring.rules import ResultRow, ScoreOutcome, relevant_benchmarks, score_many
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
@@ -312,8 +312,8 @@ def _same(current: tuple, wanted: tuple) -> bool:
 def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]]) -> dict[tuple[int, str], tuple]:
     """Recompute every average a document states from the components in the same run.
 
-    ``outcomes`` are the models' outcomes per board: when a run holds all of its model's rows
-    (the usual single-document model), the run's outcome is the model's, already computed.
+    ``outcomes`` are the models' outcomes per board, reused where a run's outcome must equal
+    its model's.
     Returns (run_id, aggregate) -> (stated, recomputed, delta, tolerance, status, n_components)."""
     spec_by_slug = {s.slug: s for s in specs.LEADERBOARDS}
     checks: dict[tuple[int, str], tuple] = {}
@@ -323,9 +323,13 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
         board = spec_by_slug.get(HINT_TO_BOARD.get(run.hint, ""))
         rows = loaded.rows_by_run.get(run_id, [])
         known = None
-        if board is not None and len(rows) == len(loaded.rows_by_model.get(run.model_id, ())):
-            # rows_by_run keeps the model's rows in order: same length means the same rows
-            known = outcomes.get(board.slug, {}).get(run.model_id)
+        if board is not None and board.slug in outcomes:
+            # The board only sees its own benchmarks' rows: when all of the model's such rows
+            # come from this run, the run's outcome is the model's, already computed.
+            relevant = relevant_benchmarks(board)
+            if all(row.run_id == run_id for row in loaded.rows_by_model.get(run.model_id, ())
+                   if row.benchmark in relevant):
+                known = outcomes[board.slug].get(run.model_id)
         for aggregate, stated in run.stated.items():
             components = _components_for(aggregate, rows, board, known)
             outcome = verify_stated_average(float(stated), components)

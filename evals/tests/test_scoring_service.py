@@ -259,3 +259,12 @@ def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
     assert ClaimCheck.objects.count() == 5 and ResultFlag.objects.get().model_id == models[2].pk
     stats = score_models(None)
     assert stats.rows_written == 0 and stats.unchanged == 10 and stats.flags == 1
+
+
+def test_claim_is_recomputed_from_its_own_run_only(db) -> None:
+    model = _v1_model("t/two", V1_VALUES, stated={"": 60.83})  # verified against its own run
+    _v1_model("t/two", [70, 90, 70, 60, 85, 50], source="card_table")  # a second document, other figures
+    score_models([model.pk])
+    check = ClaimCheck.objects.get(run__model=model)
+    assert check.status == "verified" and check.recomputed == pytest.approx(60.8333, abs=1e-4)
+    assert _v1(model).average == pytest.approx(70.8333, abs=1e-4)  # the score takes the more trusted card table

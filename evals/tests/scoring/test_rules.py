@@ -300,3 +300,11 @@ def test_score_many_without_board_rows_matches_the_full_rules() -> None:
         full = _score_buckets(_plan(spec), {})
         assert fast[1] == full and fast[2] == full
         assert full.average is None and full.components == {} and full.missing == list(_plan(spec).order)
+
+
+def test_relevant_benchmarks_bound_what_a_board_sees() -> None:
+    from evals.scoring.rules import relevant_benchmarks
+
+    assert relevant_benchmarks(V1) == {k for k, _, _ in V1_KEYS}
+    noise = [ResultRow(9, "not_on_v1", "acc", 5, 12.0), ResultRow(8, "gpqa", "acc_norm", 0, 30.0)]
+    assert score(v1_rows(SEED_000_V1) + noise, V1) == score(v1_rows(SEED_000_V1), V1)
