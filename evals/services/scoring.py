@@ -300,6 +300,8 @@ def _close(a: Any, b: Any) -> bool:
 
 def _same(current: tuple, wanted: tuple) -> bool:
     """Field by field; floats within 1e-9 (float noise is not a change)."""
+    if current == wanted:  # the usual answer, compared in C; the loop below is for float noise
+        return True
     for a, b in zip(current, wanted):
         if isinstance(a, float) or isinstance(b, float):
             if not _close(a, b):

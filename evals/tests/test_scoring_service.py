@@ -268,3 +268,11 @@ def test_claim_is_recomputed_from_its_own_run_only(db) -> None:
     check = ClaimCheck.objects.get(run__model=model)
     assert check.status == "verified" and check.recomputed == pytest.approx(60.8333, abs=1e-4)
     assert _v1(model).average == pytest.approx(70.8333, abs=1e-4)  # the score takes the more trusted card table
+
+
+def test_float_noise_is_not_a_change() -> None:
+    from evals.services.scoring import _same
+
+    assert _same((60.0, True, {"arc": 1.5}, "verified"), (60.0, True, {"arc": 1.5}, "verified"))
+    assert _same((60.0, None), (60.0 + 1e-12, None)) and not _same((60.0, None), (60.001, None))
+    assert not _same((None, 1), (0.0, 1)) and not _same((60.0, {"arc": 1.5}), (60.0, {"arc": 1.5000001}))
