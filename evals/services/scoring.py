@@ -270,23 +270,25 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
     rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
     counts = loaded.result_counts
     new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
-    last_run, run, model_rows, run_rows = None, None, None, None
+    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it.
+    last_run, model_id, rank, model_append, run_rows = None, 0, 0, None, None
     for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in cursor.fetchall():
         if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
             last_run, run = run_id, runs[run_id]
-            model_rows = rows_by_model[run.model_id]
+            model_id, rank = run.model_id, run.source_rank
+            model_append = rows_by_model[model_id].append
             run_rows = rows_by_run[run_id] if run.stated else None
-        counts[run.model_id] += 1
+        counts[model_id] += 1
         if bench_id is None:
             continue
-        row = new_row(ResultRow, (run_id, bench_keys[bench_id], metric, shots, value, normalized, run.source_rank))
-        model_rows.append(row)
+        row = new_row(ResultRow, (run_id, bench_keys[bench_id], metric, shots, value, normalized, rank))
+        model_append(row)
         if run_rows is not None:
             run_rows.append(row)
         # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
         # only the few other rows are kept for it (NaN fails the comparison, so it is kept).
         if raw_scale is not None and not 1.0 < value <= 100.0:
-            suspects.setdefault(run.model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id))
+            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id))
     return loaded
 
 
