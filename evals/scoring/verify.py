@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from evals.scoring.rules import ResultRow, _bucket, _finite, _pick_member, _plan, _subset
@@ -45,6 +46,7 @@ class Verification:
     tolerance: float
 
 
+@lru_cache(maxsize=1 << 16)  # a catalog repeats its printed figures (two decimals in 0-100) endlessly
 def decimals_of(value: float) -> int:
     """Fewest decimals (<= 6) that represent ``value``: 73.59 -> 2, 46.4 -> 1, 0.0 -> 0,
     64.25000000000001 (0.6425 x 100) -> 2."""
@@ -162,6 +164,26 @@ def find_conflicts(rows_with_sources: Iterable[Any]) -> list[Conflict]:
             groups.setdefault(key, {}).setdefault(_get(row, "run_id"), (float(value), source))
         except TypeError:  # unhashable ids: not a row we can reason about
             continue
+    return _conflicts(groups)
+
+
+def find_row_conflicts(rows: Iterable[ResultRow]) -> list[Conflict]:
+    """``find_conflicts`` for one model's ``ResultRow``s (no model id, no source labels), the
+    same answer without the generic per-field lookups: a scoring job runs this over millions
+    of rows."""
+    groups: dict[tuple, dict[Any, tuple[float, str]]] = {}
+    for run_id, benchmark, metric, shots, value, _normalized, _rank in rows:
+        if not benchmark or not _finite(value):
+            continue
+        by_run = groups.get((None, benchmark, metric, shots))
+        if by_run is None:
+            groups[(None, benchmark, metric, shots)] = {run_id: (float(value), "")}
+        elif run_id not in by_run:  # within one run the first value counts
+            by_run[run_id] = (float(value), "")
+    return _conflicts(groups)
+
+
+def _conflicts(groups: dict[tuple, dict[Any, tuple[float, str]]]) -> list[Conflict]:
     conflicts: list[Conflict] = []
     for (model_id, benchmark, metric, shots), by_run in groups.items():
         if len(by_run) < 2:

@@ -3,59 +3,117 @@
 The arithmetic lives in the pure ``evals.scoring`` package; this module loads rows in bulk,
 calls it, and writes the outcome back in bulk and idempotently (a rescore of an unchanged
 catalog writes nothing).
+
+Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
+
+* Each chunk of models is read with two plain SQL queries (its runs, then their results) into
+  tuples: no Django model instances, no per-row ORM work.
+* What a chunk should hold (scores, claim checks, flags) is computed in memory and compared
+  with what the tables hold; only differences are written: new and changed rows go through
+  COPY into a temporary table and one ``INSERT ... ON CONFLICT DO UPDATE``, vanished rows
+  through one ``DELETE ... WHERE id = ANY(...)``. An unchanged catalog costs reads only.
+* Chunks are large (fewer transactions and round trips) but bounded, so memory stays flat
+  whatever the catalog size; ranks are recomputed once per board by a window function.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Iterable, Iterator, Sequence
 
-from django.db import connection, transaction
-from django.db.models import Count
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from catalog.models import EdgeKind, LineageEdge, LLMModel, MergeRecipe
-from evals.models import (
-    SOURCE_RANK,
-    ClaimCheck,
-    EvalRun,
-    Leaderboard,
-    MergeUplift,
-    Result,
-    ResultFlag,
-    Score,
-    ScoringJob,
-    VerificationStatus,
-)
+from catalog.models import EdgeKind
+from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
-from evals.scoring.rules import ResultRow, score_many
+from evals.scoring.rules import ResultRow, ScoreOutcome, relevant_benchmarks, score_many
+from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
-from evals.scoring.verify import find_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
+from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
 
 logger = logging.getLogger(__name__)
 
 HINT_TO_BOARD = {"open_llm_v1": "open-llm-v1", "open_llm_v2": "open-llm-v2", "nous": "nous", "arena_elo": "arena-elo"}
-CHUNK = 2000
+# Models per transaction. 10,000 models is about 250,000 result rows (tens of MB in memory):
+# large enough that per-chunk round trips and temp tables cost nothing, small enough that
+# memory stays bounded and the job's heartbeat moves every few seconds.
+CHUNK = 10_000
 UPLIFT_BOARD = "open-llm-v1"
+_STATUS_ORDER = {VerificationStatus.NONE: 0, VerificationStatus.INSUFFICIENT: 1, VerificationStatus.VERIFIED: 2,
+                 VerificationStatus.MISMATCH: 3}
+_SCORE_FIELDS = ("average", "complete", "completeness", "components", "reported_average", "verification",
+                 "flag_count")
+_CLAIM_FIELDS = ("stated", "recomputed", "delta", "tolerance", "status", "n_components")
+_UPLIFT_FIELDS = ("leaderboard_id", "method", "vs_best_parent", "vs_mean_parents", "vs_base", "beats_all_parents",
+                  "per_benchmark", "parents")
 
 
 @dataclass
 class ScoringStats:
     models: int = 0
-    written: int = 0
-    unchanged: int = 0
+    written: int = 0  # score rows inserted or updated
+    unchanged: int = 0  # score rows already right
+    deleted: int = 0  # score rows of a model that no longer has results on that board
     claim_checks: int = 0
+    claim_checks_written: int = 0  # inserted, updated or deleted
     flags: int = 0
+    flags_written: int = 0  # inserted or deleted
     uplifts: int = 0
+    uplifts_written: int = 0  # inserted, updated or deleted
     seconds: float = 0.0
+
+    def add(self, other: ScoringStats) -> None:
+        """Fold in one chunk's counts."""
+        for name in ("written", "unchanged", "deleted", "claim_checks", "claim_checks_written", "flags",
+                     "flags_written"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def scores(self) -> int:
+        """Scores computed: one per model and board with anything to show."""
+        return self.written + self.unchanged
+
+    @property
+    def rows_written(self) -> int:
+        """Every row this job inserted, updated or deleted (0 for an unchanged catalog)."""
+        return self.written + self.deleted + self.claim_checks_written + self.flags_written + self.uplifts_written
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    model_id: int
+    source_rank: int
+    third_party: bool
+    hint: str
+    stated: dict[str, Any]
+
+
+@dataclass
+class _Loaded:
+    """One chunk's inputs, as plain tuples."""
+
+    runs: dict[int, _Run]
+    rows_by_model: dict[int, list[ResultRow]]
+    scale_suspects: dict[int, list[tuple]]  # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id)
+    rows_by_run: dict[int, list[ResultRow]]  # only runs that state averages (for the claim checks)
+    result_counts: dict[int, int]  # every result, with or without a benchmark
+    own_runs: dict[int, list[int]]  # model_id -> its runs that are not third-party claims
+    bench_ids: dict[str, int]  # benchmark key -> id
 
 
 def request_scoring(model_ids: Iterable[int] | None = None, *, trigger: str = ScoringJob.Trigger.MANUAL,
-                    user=None, enqueue: bool = True) -> ScoringJob:
+                    user: Any = None, enqueue: bool = True) -> ScoringJob:
     """Record a scoring job (empty model_ids = whole catalog) and enqueue it after commit."""
     from evals.tasks import run_scoring_job_task
 
@@ -99,206 +157,427 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
     stats = ScoringStats()
     boards = {b.slug: b for b in Leaderboard.objects.all()}
     board_specs = [s for s in specs.LEADERBOARDS if s.slug in boards]
-    if model_ids is None:
-        ids = sorted(EvalRun.objects.values_list("model_id", flat=True).distinct())
-    else:
-        ids = sorted(set(model_ids))
+    with connection.cursor() as cursor:
+        if model_ids is None:
+            cursor.execute("SELECT DISTINCT model_id FROM evals_evalrun ORDER BY model_id")
+            ids = [row[0] for row in cursor.fetchall()]
+        else:
+            ids = sorted(set(model_ids))
+        cursor.execute("SELECT id, key FROM evals_benchmark")
+        bench_keys = dict(cursor.fetchall())
     stats.models = len(ids)
-    for chunk in _chunks(ids, CHUNK):
-        with transaction.atomic():
-            _score_chunk(chunk, boards, board_specs, stats)
+    if job is not None and job.total != stats.models:
+        job.heartbeat(total=stats.models)
+    board_ids = {slug: board.pk for slug, board in boards.items()}
+    for chunk_stats, size in _run_chunks(list(_chunks(ids, CHUNK)), board_ids, bench_keys):
+        stats.add(chunk_stats)
         if job is not None:
-            job.heartbeat(processed=min(stats.models, job.processed + len(chunk)))
+            job.heartbeat(processed=min(stats.models, job.processed + size))
     with transaction.atomic():
         for slug in boards:
             _rerank(boards[slug])
-        stats.uplifts = _update_uplift(ids, boards.get(UPLIFT_BOARD))
+        _update_uplift(ids if model_ids is not None else None, boards.get(UPLIFT_BOARD), stats)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def _load_rows(chunk: list[int]) -> tuple[dict[int, list[ResultRow]], dict[int, list[tuple]], dict[int, EvalRun]]:
-    runs = {r.pk: r for r in EvalRun.objects.filter(model_id__in=chunk).only(
-        "id", "model_id", "source", "third_party_claim", "leaderboard_hint", "stated_averages")}
-    rows_by_model: dict[int, list[ResultRow]] = defaultdict(list)
-    raw_by_model: dict[int, list[tuple]] = defaultdict(list)
-    fields = ("run_id", "benchmark__key", "metric", "shots", "value", "normalized", "raw_value", "raw_scale",
-              "benchmark_id")
-    for run_id, key, metric, shots, value, normalized, raw_value, raw_scale, bench_id in (
-        Result.objects.filter(run_id__in=runs.keys(), benchmark__isnull=False).values_list(*fields).iterator(5000)
-    ):
-        run = runs[run_id]
-        rank = SOURCE_RANK.get(run.source, 5) + (2 if run.third_party_claim else 0)
-        rows_by_model[run.model_id].append(
-            ResultRow(run_id=run_id, benchmark=key, metric=metric, shots=shots, value=value, normalized=normalized,
-                      source_rank=rank)
-        )
-        raw_by_model[run.model_id].append((run_id, key, metric, shots, value, raw_value, raw_scale, bench_id))
-    return rows_by_model, raw_by_model, runs
+def _workers(n_chunks: int) -> int:
+    """Processes to score chunks in: one per core (``SCORING_WORKERS`` overrides), and one only
+    when there is a single chunk, when the caller holds a transaction (its uncommitted rows are
+    invisible to other connections: tests, a job run inside atomic) or when this process may
+    not fork (a daemonic Celery pool process)."""
+    wanted = getattr(settings, "SCORING_WORKERS", None) or os.cpu_count() or 1
+    if n_chunks < 2 or wanted < 2 or connection.in_atomic_block or multiprocessing.current_process().daemon:
+        return 1
+    return min(int(wanted), n_chunks)
 
 
-def _close(a: float | None, b: float | None) -> bool:
+def _run_chunks(chunks: list[list[int]], board_ids: dict[str, int], bench_keys: dict[int, str]
+                ) -> Iterator[tuple[ScoringStats, int]]:
+    """Score each chunk in its own transaction; yields (that chunk's stats, its size) as each
+    commits. The pure rules are CPU-bound Python, so chunks run in parallel processes when
+    there are several cores: each process has its own connection and transactions."""
+    workers = _workers(len(chunks))
+    if workers == 1:
+        for chunk in chunks:
+            yield _score_chunk_committed(chunk, board_ids, bench_keys), len(chunk)
+        return
+    # Forked children must not share the parent's socket: close it; the parent reconnects lazily.
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
+        futures = {pool.submit(_score_chunk_committed, chunk, board_ids, bench_keys): len(chunk)
+                   for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                yield future.result(), futures[future]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _worker_init() -> None:
+    # The forked copy of the parent's connection object is closed; drop any inherited handle
+    # without touching the socket, so the child opens a connection of its own.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+
+
+def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_keys: dict[int, str]
+                           ) -> ScoringStats:
+    stats = ScoringStats()
+    board_specs = [s for s in specs.LEADERBOARDS if s.slug in board_ids]
+    with transaction.atomic(), connection.cursor() as cursor:
+        _score_chunk(cursor, chunk, board_ids, board_specs, bench_keys, stats)
+    return stats
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _json(value: Any) -> Any:
+    """Django's psycopg setup hands jsonb over as text; accept either form."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Loaded:
+    """The chunk's runs and results in two queries, straight into tuples."""
+    cursor.execute(
+        "SELECT id, model_id, source, third_party_claim, leaderboard_hint, stated_averages "
+        "FROM evals_evalrun WHERE model_id = ANY(%s::bigint[]) ORDER BY model_id, created_at DESC, id DESC",
+        [chunk],
+    )
+    # Newest run first, as the ORM's default ordering had it: the first overall average a
+    # model's own documents state is the one its score reports.
+    runs: dict[int, _Run] = {}
+    own_runs: dict[int, list[int]] = defaultdict(list)
+    for run_id, model_id, source, third_party, hint, stated in cursor.fetchall():
+        runs[run_id] = _Run(model_id, SOURCE_RANK.get(source, 5) + (2 if third_party else 0), third_party, hint,
+                            _json(stated) or {})
+        if not third_party:
+            own_runs[model_id].append(run_id)
+    loaded = _Loaded(runs, defaultdict(list), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
+                     {key: pk for pk, key in bench_keys.items()})
+    if not runs:
+        return loaded
+    # The order (run, benchmark, metric, then id) is the one the ORM's default ordering gave:
+    # it decides which of two equal rows the rules meet first. The id makes it total.
+    cursor.execute(
+        "SELECT run_id, benchmark_id, metric, shots, value, normalized, raw_value, raw_scale FROM evals_result "
+        "WHERE run_id = ANY(%s::bigint[]) ORDER BY run_id, benchmark_id, metric, id",
+        [list(runs)],
+    )
+    rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
+    counts = loaded.result_counts
+    new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
+    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it.
+    last_run, model_id, rank, model_append, run_rows = None, 0, 0, None, None
+    for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in cursor.fetchall():
+        if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
+            last_run, run = run_id, runs[run_id]
+            model_id, rank = run.model_id, run.source_rank
+            model_append = rows_by_model[model_id].append
+            run_rows = rows_by_run[run_id] if run.stated else None
+        counts[model_id] += 1
+        if bench_id is None:
+            continue
+        row = new_row(ResultRow, (run_id, bench_keys[bench_id], metric, shots, value, normalized, rank))
+        model_append(row)
+        if run_rows is not None:
+            run_rows.append(row)
+        # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
+        # only the few other rows are kept for it (NaN fails the comparison, so it is kept).
+        if raw_scale is not None and not 1.0 < value <= 100.0:
+            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id))
+    return loaded
+
+
+# --- computing -----------------------------------------------------------------------------
+
+def _close(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is b
     return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
 
 
-def _score_chunk(chunk: list[int], boards: dict[str, Leaderboard], board_specs: list, stats: ScoringStats) -> None:
-    rows_by_model, raw_by_model, runs = _load_rows(chunk)
-    checks = _check_claims(rows_by_model, runs)
-    stats.claim_checks += len(checks)
-    stats.flags += _write_flags(chunk, raw_by_model, runs)
-    verification = _verification_by_model_board(checks, runs)
-    existing = {(s.model_id, s.leaderboard_id): s for s in Score.objects.filter(model_id__in=chunk)}
-    now = timezone.now()
-    to_create: list[Score] = []
-    to_update: list[Score] = []
-    flag_counts = dict(ResultFlag.objects.filter(model_id__in=chunk).values("model_id").annotate(n=Count("pk"))
-                       .values_list("model_id", "n"))
-    seen: set[tuple[int, int]] = set()
-    for spec in board_specs:
-        board = boards[spec.slug]
-        outcomes = score_many({m: rows_by_model.get(m, []) for m in chunk}, spec)
-        for model_id, outcome in outcomes.items():
-            if outcome.average is None and not outcome.components:
-                continue  # nothing of this board's benchmarks: no row
-            status, reported = verification.get((model_id, spec.slug), (VerificationStatus.NONE, None))
-            values = {
-                "average": outcome.average,
-                "complete": outcome.complete,
-                "completeness": round(outcome.completeness, 6),
-                "components": {k: round(v, 6) for k, v in outcome.components.items()},
-                "reported_average": reported,
-                "verification": status,
-                "flag_count": flag_counts.get(model_id, 0),
-            }
-            key = (model_id, board.pk)
-            seen.add(key)
-            score = existing.get(key)
-            if score is None:
-                to_create.append(Score(model_id=model_id, leaderboard=board, computed_at=now, **values))
-                continue
-            changed = False
-            for name, value in values.items():
-                current = getattr(score, name)
-                same = _close(current, value) if isinstance(value, float) or isinstance(current, float) \
-                    else current == value
-                if not same:
-                    setattr(score, name, value)
-                    changed = True
-            if changed:
-                score.computed_at = now
-                to_update.append(score)
-            else:
-                stats.unchanged += 1
-    stale = [s.pk for key, s in existing.items() if key not in seen]
-    if stale:
-        Score.objects.filter(pk__in=stale).delete()
-    Score.objects.bulk_create(to_create, batch_size=2000)
-    Score.objects.bulk_update(
-        to_update,
-        ["average", "complete", "completeness", "components", "reported_average", "verification", "flag_count",
-         "computed_at"],
-        batch_size=2000,
-    )
-    stats.written += len(to_create) + len(to_update)
-    _update_result_counts(chunk)
+def _same(current: tuple, wanted: tuple) -> bool:
+    """Field by field; floats within 1e-9 (float noise is not a change)."""
+    if current == wanted:  # the usual answer, compared in C; the loop below is for float noise
+        return True
+    for a, b in zip(current, wanted):
+        if isinstance(a, float) or isinstance(b, float):
+            if not _close(a, b):
+                return False
+        elif a != b:
+            return False
+    return True
 
 
-def _check_claims(rows_by_model: dict[int, list[ResultRow]], runs: dict[int, EvalRun]) -> list[ClaimCheck]:
-    """Recompute every average a document states from the components in the same run."""
-    by_run: dict[int, list[ResultRow]] = defaultdict(list)
-    for rows in rows_by_model.values():
-        for row in rows:
-            by_run[row.run_id].append(row)
+def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]]) -> dict[tuple[int, str], tuple]:
+    """Recompute every average a document states from the components in the same run.
+
+    ``outcomes`` are the models' outcomes per board, reused where a run's outcome must equal
+    its model's.
+    Returns (run_id, aggregate) -> (stated, recomputed, delta, tolerance, status, n_components)."""
     spec_by_slug = {s.slug: s for s in specs.LEADERBOARDS}
-    checks: list[ClaimCheck] = []
-    for run in runs.values():
-        for aggregate, stated in (run.stated_averages or {}).items():
-            board = spec_by_slug.get(HINT_TO_BOARD.get(run.leaderboard_hint, ""))
-            components = _components_for(aggregate, by_run.get(run.pk, []), board)
+    checks: dict[tuple[int, str], tuple] = {}
+    for run_id, run in loaded.runs.items():
+        if not run.stated:
+            continue
+        board = spec_by_slug.get(HINT_TO_BOARD.get(run.hint, ""))
+        rows = loaded.rows_by_run.get(run_id, [])
+        known = None
+        if board is not None and board.slug in outcomes:
+            # The board only sees its own benchmarks' rows: when all of the model's such rows
+            # come from this run, the run's outcome is the model's, already computed.
+            relevant = relevant_benchmarks(board)
+            if all(row.run_id == run_id for row in loaded.rows_by_model.get(run.model_id, ())
+                   if row.benchmark in relevant):
+                known = outcomes[board.slug].get(run.model_id)
+        for aggregate, stated in run.stated.items():
+            components = _components_for(aggregate, rows, board, known)
             outcome = verify_stated_average(float(stated), components)
-            checks.append(ClaimCheck(
-                run=run, aggregate=aggregate, stated=float(stated), recomputed=outcome.recomputed,
-                delta=outcome.delta, tolerance=outcome.tolerance, status=outcome.status,
-                n_components=len(components),
-            ))
-    ClaimCheck.objects.filter(run_id__in=runs.keys()).delete()
-    ClaimCheck.objects.bulk_create(checks, batch_size=2000)
+            checks[(run_id, aggregate)] = (float(stated), outcome.recomputed, outcome.delta, outcome.tolerance,
+                                           outcome.status, len(components))
     return checks
 
 
-def _components_for(aggregate: str, rows: list[ResultRow], board) -> list[float]:
+def _components_for(aggregate: str, rows: list[ResultRow], board: LeaderboardSpec | None,
+                    known: ScoreOutcome | None = None) -> list[float]:
+    """The components a stated average is recomputed from; ``known`` is these rows' outcome on
+    ``board`` when already computed."""
     if aggregate or (board is not None and board.slug == "nous"):
         return list(sub_aggregate_components(rows, aggregate))
     if board is None:
         return []
-    outcome = score_many({0: rows}, board)[0]
+    outcome = known if known is not None else score_many({0: rows}, board)[0]
     if not outcome.complete:
         return []
     return list(outcome.components.values())
 
 
-def _verification_by_model_board(checks: list[ClaimCheck], runs: dict[int, EvalRun]) -> dict:
+def _verification_by_model_board(checks: dict[tuple[int, str], tuple], runs: dict[int, _Run]
+                                 ) -> dict[tuple[int, str], tuple[str, float | None]]:
     """Worst status wins: one mismatching claim flags the model's entry on that board.
 
     Only the model's own documents count (not claims other cards make about it); on the Nous
     board the sub-averages (GPT4All, AGIEval, BigBench) count too.
     """
-    order = {VerificationStatus.NONE: 0, VerificationStatus.INSUFFICIENT: 1, VerificationStatus.VERIFIED: 2,
-             VerificationStatus.MISMATCH: 3}
     out: dict[tuple[int, str], tuple[str, float | None]] = {}
-    for check in checks:
-        run = runs[check.run_id]
-        slug = HINT_TO_BOARD.get(run.leaderboard_hint)
-        if run.third_party_claim or slug is None or (check.aggregate and slug != "nous"):
+    for (run_id, aggregate), (stated, _recomputed, _delta, _tolerance, check_status, _n) in checks.items():
+        run = runs[run_id]
+        slug = HINT_TO_BOARD.get(run.hint)
+        if run.third_party or slug is None or (aggregate and slug != "nous"):
             continue
         status, reported = out.get((run.model_id, slug), (VerificationStatus.NONE, None))
-        if order[check.status] > order[status]:
-            status = check.status
-        if not check.aggregate and reported is None:
-            reported = check.stated
+        if _STATUS_ORDER[check_status] > _STATUS_ORDER[status]:
+            status = check_status
+        if not aggregate and reported is None:
+            reported = stated
         out[(run.model_id, slug)] = (status, reported)
     return out
 
 
-def _write_flags(chunk: list[int], raw_by_model: dict[int, list[tuple]], runs: dict[int, EvalRun]) -> int:
-    flags: list[ResultFlag] = []
-    for model_id, rows in raw_by_model.items():
-        conflicts = find_conflicts(
-            [{"run_id": r[0], "benchmark": r[1], "metric": r[2], "shots": r[3], "value": r[4],
-              "third_party": runs[r[0]].third_party_claim} for r in rows if not runs[r[0]].third_party_claim]
-        )
-        bench_ids = {r[1]: r[7] for r in rows}
-        for conflict in conflicts:
-            flags.append(ResultFlag(
-                model_id=model_id, kind=ResultFlag.Kind.CONFLICT, benchmark_id=bench_ids.get(conflict.benchmark),
-                metric=conflict.metric, message=conflict.message[:500],
-                details={"values": list(conflict.values), "runs": list(conflict.run_ids)},
-            ))
-        for run_id, key, metric, shots, value, raw_value, raw_scale, bench_id in rows:
+def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
+    """model_id -> [(kind, benchmark_id, metric, message, details)], conflicts then scale flags."""
+    runs = loaded.runs
+    bench_ids = loaded.bench_ids
+    out: dict[int, list[tuple]] = {}
+    for model_id, run_ids in loaded.own_runs.items():
+        # A conflict needs two of the model's own runs: skip the (common) single-run model.
+        if len(run_ids) < 2:
+            continue
+        own = [row for row in loaded.rows_by_model.get(model_id, ()) if not runs[row.run_id].third_party]
+        for conflict in find_row_conflicts(own):
+            out.setdefault(model_id, []).append((
+                ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
+                {"values": list(conflict.values), "runs": list(conflict.run_ids)}))
+    for model_id, suspects in loaded.scale_suspects.items():
+        for run_id, metric, value, raw_value, raw_scale, bench_id in suspects:
             problem = scale_suspicious(value, raw_value, raw_scale, metric)
             if problem:
-                flags.append(ResultFlag(model_id=model_id, kind=ResultFlag.Kind.SCALE, benchmark_id=bench_id,
-                                        metric=metric, message=problem[:500], details={"run": run_id}))
-    ResultFlag.objects.filter(model_id__in=chunk).delete()
-    ResultFlag.objects.bulk_create(flags, batch_size=2000)
-    return len(flags)
+                out.setdefault(model_id, []).append(
+                    (ResultFlag.Kind.SCALE, bench_id, metric, problem[:500], {"run": run_id}))
+    return out
 
 
-def _update_result_counts(chunk: list[int]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE catalog_llmmodel m SET result_count = coalesce(c.n, 0)
-            FROM (SELECT id FROM catalog_llmmodel WHERE id = ANY(%s)) ids
-            LEFT JOIN (SELECT r.model_id, count(*) AS n FROM evals_result x
-                       JOIN evals_evalrun r ON r.id = x.run_id WHERE r.model_id = ANY(%s) GROUP BY r.model_id) c
-              ON c.model_id = ids.id
-            WHERE m.id = ids.id AND m.result_count IS DISTINCT FROM coalesce(c.n, 0)
-            """,
-            [chunk, chunk],
-        )
+def _outcomes(chunk: list[int], loaded: _Loaded, board_specs: list[LeaderboardSpec]
+              ) -> dict[str, dict[int, ScoreOutcome]]:
+    """Every model's outcome on every board (slug -> model_id -> outcome)."""
+    rows_by_model = loaded.rows_by_model
+    scope = {m: rows_by_model[m] for m in chunk if m in rows_by_model}
+    return {spec.slug: score_many(scope, spec) for spec in board_specs}
+
+
+def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict[str, int],
+                   verification: dict[tuple[int, str], tuple[str, float | None]], flag_counts: dict[int, int]
+                   ) -> dict[tuple[int, int], tuple]:
+    """(model_id, leaderboard_id) -> the row's values in ``_SCORE_FIELDS`` order."""
+    wanted: dict[tuple[int, int], tuple] = {}
+    none = (VerificationStatus.NONE, None)
+    for slug, by_model in outcomes.items():
+        board_id = board_ids[slug]
+        for model_id, outcome in by_model.items():
+            if outcome.average is None and not outcome.components:
+                continue  # nothing of this board's benchmarks: no row
+            status, reported = verification.get((model_id, slug), none)
+            wanted[(model_id, board_id)] = (
+                outcome.average, outcome.complete, round(outcome.completeness, 6),
+                {k: round(v, 6) for k, v in outcome.components.items()}, reported, status,
+                flag_counts.get(model_id, 0),
+            )
+    return wanted
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows in (psycopg 3): dicts and lists go in as JSON text."""
+    raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
+    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(v) if isinstance(v, (dict, list)) else v for v in row])
+
+
+def _upsert(cursor: Any, table: str, columns: Sequence[str], conflict: Sequence[str], rows: list[Sequence[Any]]
+            ) -> None:
+    """Insert or update ``rows`` on the ``conflict`` key: COPY into a temporary copy of the
+    table's columns, then one INSERT ... ON CONFLICT DO UPDATE (callers send changed rows only)."""
+    if not rows:
+        return
+    temp = f"_scoring_{table}"
+    cols = ", ".join(columns)
+    # ON COMMIT DROP: nothing outlives the chunk's transaction; IF NOT EXISTS + DELETE: a caller
+    # already inside a transaction (tests, nested jobs) may run this twice before it commits.
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {cols} FROM {table} LIMIT 0")
+    cursor.execute(f"DELETE FROM {temp}")
+    _copy_rows(cursor, temp, columns, rows)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in conflict)
+    cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {temp} "
+                   f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}")
+
+
+def _delete_ids(cursor: Any, table: str, ids: list[int]) -> None:
+    if ids:
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
+
+
+def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board_specs: list[LeaderboardSpec],
+                 bench_keys: dict[int, str], stats: ScoringStats) -> None:
+    loaded = _load_rows(cursor, chunk, bench_keys)
+    now = timezone.now()
+    outcomes = _outcomes(chunk, loaded, board_specs)
+    checks = _check_claims(loaded, outcomes)
+    stats.claim_checks += len(checks)
+    _write_claims(cursor, list(loaded.runs), checks, now, stats)
+    flags = _flags(loaded)
+    stats.flags += sum(len(f) for f in flags.values())
+    _write_flags(cursor, chunk, flags, now, stats)
+    verification = _verification_by_model_board(checks, loaded.runs)
+    flag_counts = {m: len(f) for m, f in flags.items()}
+    wanted = _wanted_scores(outcomes, board_ids, verification, flag_counts)
+    _write_scores(cursor, chunk, wanted, now, stats)
+    _update_result_counts(cursor, loaded.result_counts)
+
+
+def _write_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tuple], now: datetime,
+                  stats: ScoringStats) -> None:
+    cursor.execute(
+        f"SELECT id, model_id, leaderboard_id, {', '.join(_SCORE_FIELDS)} FROM evals_score "
+        "WHERE model_id = ANY(%s::bigint[])",
+        [chunk],
+    )
+    changed: list[tuple] = []
+    stale: list[int] = []
+    seen: set[tuple[int, int]] = set()
+    for score_id, model_id, board_id, *current in cursor.fetchall():
+        key = (model_id, board_id)
+        values = wanted.get(key)
+        if values is None:
+            stale.append(score_id)  # the model no longer has anything on that board
+            continue
+        seen.add(key)
+        current[3] = _json(current[3])  # components
+        if _same(tuple(current), values):
+            stats.unchanged += 1
+        else:
+            changed.append((*key, *values, now))
+    changed.extend((*key, *values, now) for key, values in wanted.items() if key not in seen)
+    _delete_ids(cursor, "evals_score", stale)
+    _upsert(cursor, "evals_score", ("model_id", "leaderboard_id", *_SCORE_FIELDS, "computed_at"),
+            ("model_id", "leaderboard_id"), changed)
+    stats.written += len(changed)
+    stats.deleted += len(stale)
+
+
+def _write_claims(cursor: Any, run_ids: list[int], checks: dict[tuple[int, str], tuple], now: datetime,
+                  stats: ScoringStats) -> None:
+    """Claim checks of the chunk's runs: changed ones rewritten, vanished ones deleted."""
+    existing: list[tuple] = []
+    if run_ids:
+        cursor.execute(f"SELECT id, run_id, aggregate, {', '.join(_CLAIM_FIELDS)} FROM evals_claimcheck "
+                       "WHERE run_id = ANY(%s::bigint[])", [run_ids])
+        existing = cursor.fetchall()
+    changed: list[tuple] = []
+    stale: list[int] = []
+    seen: set[tuple[int, str]] = set()
+    for check_id, run_id, aggregate, *current in existing:
+        key = (run_id, aggregate)
+        values = checks.get(key)
+        if values is None:
+            stale.append(check_id)
+            continue
+        seen.add(key)
+        if not _same(tuple(current), values):
+            changed.append((*key, *values, now))
+    changed.extend((*key, *values, now) for key, values in checks.items() if key not in seen)
+    _delete_ids(cursor, "evals_claimcheck", stale)
+    _upsert(cursor, "evals_claimcheck", ("run_id", "aggregate", *_CLAIM_FIELDS, "checked_at"),
+            ("run_id", "aggregate"), changed)
+    stats.claim_checks_written += len(changed) + len(stale)
+
+
+def _flag_key(model_id: int, kind: str, benchmark_id: int | None, metric: str, message: str, details: Any
+              ) -> tuple:
+    return (model_id, kind, benchmark_id, metric, message, json.dumps(details, sort_keys=True))
+
+
+def _write_flags(cursor: Any, chunk: list[int], flags: dict[int, list[tuple]], now: datetime,
+                 stats: ScoringStats) -> None:
+    """Flags have no natural key: compare them as a multiset, delete what went, add what came."""
+    cursor.execute("SELECT id, model_id, kind, benchmark_id, metric, message, details FROM evals_resultflag "
+                   "WHERE model_id = ANY(%s::bigint[])", [chunk])
+    existing: dict[tuple, list[int]] = defaultdict(list)
+    for flag_id, model_id, kind, bench_id, metric, message, details in cursor.fetchall():
+        existing[_flag_key(model_id, kind, bench_id, metric, message, _json(details))].append(flag_id)
+    new: list[tuple] = []
+    for model_id, model_flags in flags.items():
+        for kind, bench_id, metric, message, details in model_flags:
+            ids = existing.get(_flag_key(model_id, kind, bench_id, metric, message, details))
+            if ids:
+                ids.pop()
+            else:
+                new.append((model_id, kind, bench_id, metric, message, details, now))
+    stale = [flag_id for ids in existing.values() for flag_id in ids]
+    _delete_ids(cursor, "evals_resultflag", stale)
+    if new:
+        # No unique key to collide on: COPY straight into the table.
+        _copy_rows(cursor, "evals_resultflag",
+                   ("model_id", "kind", "benchmark_id", "metric", "message", "details", "created_at"), new)
+    stats.flags_written += len(new) + len(stale)
+
+
+def _update_result_counts(cursor: Any, counts: dict[int, int]) -> None:
+    """Counts come from the rows just read; only models whose count moved are written."""
+    ids = list(counts)
+    cursor.execute(
+        """
+        UPDATE catalog_llmmodel m SET result_count = c.n
+        FROM unnest(%s::bigint[], %s::integer[]) AS c(id, n)
+        WHERE m.id = c.id AND m.result_count IS DISTINCT FROM c.n
+        """,
+        [ids, [counts[i] for i in ids]],
+    )
 
 
 def _rerank(board: Leaderboard) -> None:
@@ -317,59 +596,91 @@ def _rerank(board: Leaderboard) -> None:
         )
 
 
-def _update_uplift(model_ids: list[int], board: Leaderboard | None) -> int:
-    """Uplift of merged models touched by this job (and merged children of touched parents)."""
+# --- merge uplift --------------------------------------------------------------------------
+
+def _update_uplift(model_ids: list[int] | None, board: Leaderboard | None, stats: ScoringStats) -> None:
+    """Uplift of merged models touched by this job (and merged children of touched parents);
+    ``model_ids`` None means every model."""
     if board is None:
-        return 0
-    merge_kinds = [EdgeKind.MERGE, EdgeKind.MOE_EXPERT]
-    children = set(LineageEdge.objects.filter(kind__in=merge_kinds, child_id__in=model_ids)
-                   .values_list("child_id", flat=True))
-    children |= set(LineageEdge.objects.filter(kind__in=merge_kinds, parent_id__in=model_ids)
-                    .values_list("child_id", flat=True))
-    if not children:
-        return 0
-    edges = list(LineageEdge.objects.filter(kind__in=merge_kinds, child_id__in=children)
-                 .values_list("child_id", "parent_id", "params"))
-    recipes = {m: (method, base) for m, method, base in MergeRecipe.objects.filter(model_id__in=children, step=0)
-               .values_list("model_id", "method", "base_model_id")}
-    involved = children | {p for _c, p, _ in edges} | {b for _m, b in recipes.values() if b}
-    scores = {m: (avg, comps) for m, avg, comps in Score.objects.filter(leaderboard=board, model_id__in=involved)
-              .values_list("model_id", "average", "components")}
-    names = dict(LLMModel.objects.filter(pk__in=involved).values_list("pk", "repo_id"))
+        return
+    kinds = [EdgeKind.MERGE, EdgeKind.MOE_EXPERT]
+    with connection.cursor() as cursor:
+        if model_ids is None:  # the whole catalog: every model with results, as score_models scores
+            cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
+                           "AND (child_id IN (SELECT model_id FROM evals_evalrun) "
+                           "OR parent_id IN (SELECT model_id FROM evals_evalrun))", [kinds])
+        else:
+            cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
+                           "AND (child_id = ANY(%s::bigint[]) OR parent_id = ANY(%s::bigint[]))",
+                           [kinds, model_ids, model_ids])
+        children = [row[0] for row in cursor.fetchall()]
+        if not children:
+            return
+        cursor.execute("SELECT child_id, parent_id, params FROM catalog_lineageedge "
+                       "WHERE kind = ANY(%s) AND child_id = ANY(%s::bigint[]) ORDER BY child_id, kind, parent_id",
+                       [kinds, children])
+        edges = [(c, p, _json(params)) for c, p, params in cursor.fetchall()]
+        cursor.execute("SELECT model_id, method, base_model_id FROM catalog_mergerecipe "
+                       "WHERE step = 0 AND model_id = ANY(%s::bigint[])", [children])
+        recipes = {m: (method, base) for m, method, base in cursor.fetchall()}
+        involved = sorted(set(children) | {p for _c, p, _ in edges} | {b for _m, b in recipes.values() if b})
+        cursor.execute("SELECT s.model_id, s.average, s.components, m.repo_id FROM evals_score s "
+                       "JOIN catalog_llmmodel m ON m.id = s.model_id "
+                       "WHERE s.leaderboard_id = %s AND s.model_id = ANY(%s::bigint[])", [board.pk, involved])
+        tables: dict[int, dict[str, float]] = {}
+        names: dict[int, str] = {}
+        for model_id, average, components, repo_id in cursor.fetchall():
+            table = {k: float(v) for k, v in (_json(components) or {}).items()}
+            if average is not None:
+                table["average"] = float(average)
+            tables[model_id], names[model_id] = table, repo_id
+        wanted = _wanted_uplifts(children, edges, recipes, tables, names, board.pk)
+        cursor.execute(f"SELECT id, model_id, {', '.join(_UPLIFT_FIELDS)} FROM evals_mergeuplift "
+                       "WHERE model_id = ANY(%s::bigint[])", [children])
+        changed: list[tuple] = []
+        stale: list[int] = []
+        seen: set[int] = set()
+        now = timezone.now()
+        for uplift_id, model_id, *current in cursor.fetchall():
+            values = wanted.get(model_id)
+            if values is None:
+                stale.append(uplift_id)
+                continue
+            seen.add(model_id)
+            current[6], current[7] = _json(current[6]), _json(current[7])  # per_benchmark, parents
+            if not _same(tuple(current), values):
+                changed.append((model_id, *values, now))
+        changed.extend((m, *values, now) for m, values in wanted.items() if m not in seen)
+        _delete_ids(cursor, "evals_mergeuplift", stale)
+        _upsert(cursor, "evals_mergeuplift", ("model_id", *_UPLIFT_FIELDS, "computed_at"), ("model_id",), changed)
+    stats.uplifts = len(wanted)
+    stats.uplifts_written = len(changed) + len(stale)
 
-    def table(model_id: int) -> dict[str, float] | None:
-        if model_id not in scores:
-            return None
-        average, components = scores[model_id]
-        out = {k: float(v) for k, v in (components or {}).items()}
-        if average is not None:
-            out["average"] = float(average)
-        return out
 
+def _wanted_uplifts(children: list[int], edges: list[tuple], recipes: dict[int, tuple[str, int | None]],
+                    tables: dict[int, dict[str, float]], names: dict[int, str], board_id: int
+                    ) -> dict[int, tuple]:
+    """model_id -> the uplift row's values in ``_UPLIFT_FIELDS`` order."""
     parents_of: dict[int, list[int]] = defaultdict(list)
     for child, parent, params in edges:
         if (params or {}).get("role") != "base":
             parents_of[child].append(parent)
-    now = timezone.now()
-    rows: list[MergeUplift] = []
+    wanted: dict[int, tuple] = {}
     for child in children:
-        child_table = table(child)
+        child_table = tables.get(child)
         method, base_id = recipes.get(child, ("", None))
-        parent_tables = {names[p]: t for p in parents_of.get(child, []) if (t := table(p))}
+        parent_tables = {names[p]: t for p in parents_of.get(child, []) if (t := tables.get(p))}
         if not child_table or "average" not in child_table or not parent_tables:
             continue
-        base_table = table(base_id) if base_id else None
+        base_table = tables.get(base_id) if base_id else None
         result = merge_uplift(child_table, parent_tables, base_table)
-        rows.append(MergeUplift(
-            model_id=child, leaderboard=board, method=method or "", computed_at=now,
-            vs_best_parent=result.vs_best_parent.get("average"),
-            vs_mean_parents=result.vs_mean_parents.get("average"),
-            vs_base=result.vs_base.get("average") if result.vs_base else None,
-            beats_all_parents=result.beats_all_parents,
-            per_benchmark={"vs_best_parent": result.vs_best_parent, "vs_mean_parents": result.vs_mean_parents,
-                           "vs_base": result.vs_base or {}},
-            parents={name: t.get("average") for name, t in parent_tables.items()},
-        ))
-    MergeUplift.objects.filter(model_id__in=children).delete()
-    MergeUplift.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+        wanted[child] = (
+            board_id, method or "",
+            result.vs_best_parent.get("average"), result.vs_mean_parents.get("average"),
+            result.vs_base.get("average") if result.vs_base else None,
+            result.beats_all_parents,
+            {"vs_best_parent": result.vs_best_parent, "vs_mean_parents": result.vs_mean_parents,
+             "vs_base": result.vs_base or {}},
+            {name: t.get("average") for name, t in parent_tables.items()},
+        )
+    return wanted

@@ -94,3 +94,185 @@ def test_job_lifecycle_and_failure_is_recorded(db, monkeypatch) -> None:
     failed = run_scoring_job(request_scoring(None, enqueue=False).pk)
     assert failed.status == "failed" and "db went away" in failed.errors[0]
     assert ScoringJob.objects.filter(status="failed").count() == 1
+
+
+# --- the diff-and-write paths (issue 8) ---------------------------------------------------
+
+V1_VALUES = [60, 80, 60, 50, 75, 40]  # average 60.8333
+
+
+def _v1_model(repo: str, values: list[float], *, stated: dict | None = None, source: str = "manual",
+              hint: str = "open_llm_v1") -> LLMModel:
+    """A model with one Open LLM v1 run (in board member order)."""
+    board = Leaderboard.objects.get(slug="open-llm-v1")
+    members = [(m.benchmark, m.metric, m.shots) for m in board.members.select_related("benchmark")]
+    model = LLMModel.objects.get_or_create(repo_id=repo, defaults={"name": repo.split("/")[1]})[0]
+    run = EvalRun.objects.create(model=model, source=source, leaderboard_hint=hint, stated_averages=stated or {})
+    Result.objects.bulk_create([Result(run=run, benchmark=b, raw_name=b.key, metric=m, shots=s, value=v,
+                                       raw_value=v, raw_scale=100.0) for (b, m, s), v in zip(members, values)])
+    return model
+
+
+def _v1(model: LLMModel) -> Score:
+    return Score.objects.get(model=model, leaderboard__slug="open-llm-v1")
+
+
+def _snapshot() -> dict[str, set]:
+    return {
+        "scores": set(Score.objects.values_list("id", "model_id", "leaderboard_id", "average", "rank",
+                                                "verification", "flag_count", "computed_at")),
+        "claims": set(ClaimCheck.objects.values_list("id", "run_id", "aggregate", "status", "checked_at")),
+        "flags": set(ResultFlag.objects.values_list("id", "model_id", "kind", "message", "created_at")),
+        "uplifts": set(MergeUplift.objects.values_list("id", "model_id", "vs_best_parent", "computed_at")),
+    }
+
+
+def test_rescore_rewrites_no_row_of_any_table(seeded) -> None:
+    before = _snapshot()
+    assert before["claims"] and before["flags"] and before["scores"]
+    stats = score_models(None)
+    assert (stats.written, stats.deleted, stats.claim_checks_written, stats.flags_written, stats.uplifts_written) \
+        == (0, 0, 0, 0, 0)
+    assert stats.rows_written == 0 and stats.scores == stats.unchanged == Score.objects.count()
+    assert stats.claim_checks == len(before["claims"]) and stats.flags == len(before["flags"])
+    assert _snapshot() == before  # same ids, same timestamps: nothing deleted and recreated
+
+
+def test_unchanged_rescore_job_counts(seeded) -> None:
+    job = run_scoring_job(request_scoring(None, enqueue=False).pk)
+    assert job.status == "done" and job.scores_written == 0
+    assert job.scores_unchanged == job.succeeded == Score.objects.count()
+    assert job.total == job.processed == EvalRun.objects.values("model_id").distinct().count()
+
+
+def test_changed_result_rewrites_only_its_rows(db) -> None:
+    a = _v1_model("t/a", V1_VALUES, stated={"": 60.83})
+    b = _v1_model("t/b", [62, 78, 58, 54, 77, 30])
+    first = score_models(None)
+    # v1 rows, and partial Nous rows (TruthfulQA and the GPT4All tasks are Nous members too)
+    assert (first.written, first.unchanged, first.claim_checks_written) == (4, 0, 1)
+    check = ClaimCheck.objects.get(run__model=a)
+    assert check.status == "verified"
+    b_score = _v1(b)
+    Result.objects.filter(run__model=a, benchmark__key="gsm8k").update(value=46.0, raw_value=46.0)
+    second = score_models(None)
+    assert (second.written, second.unchanged, second.deleted) == (1, 3, 0)
+    score = _v1(a)
+    assert score.average == pytest.approx(61.8333, abs=1e-4) and score.components["gsm8k"] == 46.0
+    assert score.verification == "mismatch" and score.reported_average == 60.83 and score.rank == 1
+    check.refresh_from_db()
+    assert check.status == "mismatch" and check.recomputed == pytest.approx(61.8333, abs=1e-4)
+    assert ClaimCheck.objects.count() == 1 and second.claim_checks_written == 1
+    assert _v1(b).computed_at == b_score.computed_at  # untouched row
+    assert _v1(b).rank == 2
+
+
+def test_scale_flag_comes_and_goes_with_its_result(db) -> None:
+    model = _v1_model("t/frac", [60, 80, 60, 0.5, 75, 40])  # TruthfulQA mc2 written as a 0-1 fraction
+    stats = score_models([model.pk])
+    [flag] = ResultFlag.objects.filter(model=model)
+    assert flag.kind == "scale" and "0.5" in flag.message and stats.flags_written == 1
+    assert _v1(model).flag_count == 1
+    Result.objects.filter(run__model=model, benchmark__key="truthfulqa").update(value=50.0, raw_value=50.0)
+    stats = score_models([model.pk])
+    assert not ResultFlag.objects.filter(model=model).exists() and stats.flags_written == 1
+    assert _v1(model).flag_count == 0
+
+
+def test_duplicate_flags_are_kept_as_a_multiset(db) -> None:
+    model = _v1_model("t/dup", [60, 80, 60, 0.5, 75, 40])
+    first = Result.objects.get(run__model=model, benchmark__key="truthfulqa")
+    # The same fraction under a second task name in the same run: two identical flags.
+    Result.objects.create(run=first.run, benchmark=first.benchmark, raw_name="truthfulqa_again", metric="mc2",
+                          shots=first.shots, value=0.5, raw_value=0.5, raw_scale=100.0)
+    score_models([model.pk])
+    assert ResultFlag.objects.filter(model=model, kind="scale").count() == 2
+    stats = score_models([model.pk])
+    assert stats.flags_written == 0 and stats.flags == 2
+    assert ResultFlag.objects.filter(model=model, kind="scale").count() == 2
+
+
+def test_vanished_board_entry_is_deleted(seeded) -> None:
+    model = LLMModel.objects.get(repo_id="abacusai/Smaug-Mixtral-v0.1")
+    assert Score.objects.filter(model=model, leaderboard__slug="open-llm-v2").exists()
+    v2_keys = ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"]
+    Result.objects.filter(run__model=model, benchmark__key__in=v2_keys).delete()
+    stats = score_models([model.pk])
+    assert stats.deleted == 1
+    assert not Score.objects.filter(model=model, leaderboard__slug="open-llm-v2").exists()
+    assert model.__class__.objects.get(pk=model.pk).result_count == Result.objects.filter(run__model=model).count()
+
+
+def test_partial_job_touches_only_its_models(db) -> None:
+    a = _v1_model("t/a", V1_VALUES)
+    b = _v1_model("t/b", [62, 78, 58, 54, 77, 30])
+    score_models(None)
+    Result.objects.filter(benchmark__key="gsm8k").update(value=10.0, raw_value=10.0)
+    stats = score_models([b.pk])
+    assert stats.models == 1 and stats.written == 1  # GSM8K is on v1 only
+    assert _v1(a).components["gsm8k"] == 40.0  # not in the job: left as it was
+    assert _v1(b).components["gsm8k"] == 10.0
+    assert LLMModel.objects.get(pk=b.pk).result_count == 6
+
+
+def test_many_chunks_match_one_chunk(db, monkeypatch) -> None:
+    import evals.services.scoring as scoring
+
+    models = [_v1_model(f"t/m{i}", [50 + i, 80, 60, 50, 75, 40], stated={"": 59.0}) for i in range(5)]
+    monkeypatch.setattr(scoring, "CHUNK", 2)  # three chunks, all inside the test's one transaction
+    stats = score_models(None)
+    assert (stats.models, stats.written, stats.claim_checks) == (5, 10, 5)
+    ranks = dict(Score.objects.filter(leaderboard__slug="open-llm-v1").values_list("model_id", "rank"))
+    assert [ranks[m.pk] for m in models] == [5, 4, 3, 2, 1]
+    assert score_models(None).rows_written == 0
+
+
+def test_uplift_is_rewritten_only_when_it_changes(db) -> None:
+    a = _v1_model("t/parent-a", V1_VALUES)
+    b = _v1_model("t/parent-b", [62, 78, 58, 54, 77, 30])
+    child = _v1_model("t/child", [64, 82, 61, 53, 78, 44])
+    for parent in (a, b):
+        LineageEdge.objects.create(child=child, parent=parent, kind=EdgeKind.MERGE)
+    stats = score_models(None)
+    assert (stats.uplifts, stats.uplifts_written) == (1, 1)
+    assert score_models(None).uplifts_written == 0
+    Result.objects.filter(run__model=a, benchmark__key="arc").update(value=70.0, raw_value=70.0)
+    stats = score_models([a.pk])  # a parent changed: its merged child's uplift follows
+    uplift = MergeUplift.objects.get(model=child)
+    assert stats.uplifts_written == 1 and uplift.parents["t/parent-a"] == pytest.approx(62.5)
+    assert uplift.vs_best_parent == pytest.approx(63.6667 - 62.5, abs=1e-3)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
+    import evals.services.scoring as scoring
+
+    models = [_v1_model(f"t/p{i}", [50 + i, 80, 60, 0.5 if i == 2 else 50, 75, 40], stated={"": 59.0})
+              for i in range(5)]
+    monkeypatch.setattr(scoring, "CHUNK", 2)
+    settings.SCORING_WORKERS = 2
+    assert scoring._workers(3) == 2  # committed data, no transaction held: the pool is used
+    job = run_scoring_job(request_scoring(None, enqueue=False).pk)
+    assert (job.status, job.total, job.processed, job.scores_written) == ("done", 5, 5, 10)
+    ranks = dict(Score.objects.filter(leaderboard__slug="open-llm-v1").values_list("model_id", "rank"))
+    assert [ranks[m.pk] for m in models] == [4, 3, 5, 2, 1]  # p2's TruthfulQA fraction sinks it
+    assert ClaimCheck.objects.count() == 5 and ResultFlag.objects.get().model_id == models[2].pk
+    stats = score_models(None)
+    assert stats.rows_written == 0 and stats.unchanged == 10 and stats.flags == 1
+
+
+def test_claim_is_recomputed_from_its_own_run_only(db) -> None:
+    model = _v1_model("t/two", V1_VALUES, stated={"": 60.83})  # verified against its own run
+    _v1_model("t/two", [70, 90, 70, 60, 85, 50], source="card_table")  # a second document, other figures
+    score_models([model.pk])
+    check = ClaimCheck.objects.get(run__model=model)
+    assert check.status == "verified" and check.recomputed == pytest.approx(60.8333, abs=1e-4)
+    assert _v1(model).average == pytest.approx(70.8333, abs=1e-4)  # the score takes the more trusted card table
+
+
+def test_float_noise_is_not_a_change() -> None:
+    from evals.services.scoring import _same
+
+    assert _same((60.0, True, {"arc": 1.5}, "verified"), (60.0, True, {"arc": 1.5}, "verified"))
+    assert _same((60.0, None), (60.0 + 1e-12, None)) and not _same((60.0, None), (60.001, None))
+    assert not _same((None, 1), (0.0, 1)) and not _same((60.0, {"arc": 1.5}), (60.0, {"arc": 1.5000001}))

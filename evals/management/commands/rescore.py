@@ -23,9 +23,11 @@ class Command(BaseCommand):
         job = request_scoring(ids, trigger=ScoringJob.Trigger.MANUAL, enqueue=not options["sync"])
         if options["sync"]:
             job = run_scoring_job(job.pk)
-            rate = job.total / job.duration_seconds if job.duration_seconds else 0
+            seconds = job.duration_seconds or 0
+            scores = job.scores_written + job.scores_unchanged
+            models_rate, scores_rate = (job.total / seconds, scores / seconds) if seconds else (0, 0)
             self.stdout.write(f"Scoring #{job.pk} {job.status}: {job.total} models, {job.scores_written} scores "
-                              f"written, {job.scores_unchanged} unchanged in {job.duration_seconds:.2f}s "
-                              f"({rate:,.0f} models/s). {' '.join(job.errors)}")
+                              f"written, {job.scores_unchanged} unchanged in {seconds:.2f}s "
+                              f"({scores_rate:,.0f} scores/s, {models_rate:,.0f} models/s). {' '.join(job.errors)}")
         else:
             self.stdout.write(f"Scoring job #{job.pk} queued.")

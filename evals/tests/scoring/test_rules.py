@@ -8,7 +8,7 @@ import pytest
 
 from evals.scoring import bench
 from evals.scoring.rules import ResultRow, ScoreOutcome, normalize_v2, pick, rank, score, score_many
-from evals.scoring.specs import BY_SLUG, LeaderboardSpec, MemberSpec
+from evals.scoring.specs import BY_SLUG, LEADERBOARDS, LeaderboardSpec, MemberSpec
 
 V1, V2, NOUS, ELO = (BY_SLUG[s] for s in ("open-llm-v1", "open-llm-v2", "nous", "arena-elo"))
 V1_KEYS = [("arc", "acc_norm", 25), ("hellaswag", "acc_norm", 10), ("mmlu", "acc", 5), ("truthfulqa", "mc2", 0),
@@ -290,3 +290,21 @@ def test_bench_synthetic_catalog_scores(capsys: pytest.CaptureFixture[str]) -> N
     assert len(outcomes) == 200 and all(o.complete for o in outcomes.values())
     assert bench.main(["300"]) == 0
     assert "scores/s" in capsys.readouterr().out
+
+
+def test_score_many_without_board_rows_matches_the_full_rules() -> None:
+    from evals.scoring.rules import _plan, _score_buckets
+
+    for spec in LEADERBOARDS:
+        fast = score_many({1: [], 2: [ResultRow(1, "unknown_task", "acc", 0, 50.0)]}, spec)
+        full = _score_buckets(_plan(spec), {})
+        assert fast[1] == full and fast[2] == full
+        assert full.average is None and full.components == {} and full.missing == list(_plan(spec).order)
+
+
+def test_relevant_benchmarks_bound_what_a_board_sees() -> None:
+    from evals.scoring.rules import relevant_benchmarks
+
+    assert relevant_benchmarks(V1) == {k for k, _, _ in V1_KEYS}
+    noise = [ResultRow(9, "not_on_v1", "acc", 5, 12.0), ResultRow(8, "gpqa", "acc_norm", 0, 30.0)]
+    assert score(v1_rows(SEED_000_V1) + noise, V1) == score(v1_rows(SEED_000_V1), V1)

@@ -15,6 +15,7 @@ from evals.scoring.verify import (
     Conflict,
     decimals_of,
     find_conflicts,
+    find_row_conflicts,
     scale_suspicious,
     sub_aggregate_components,
     verify_stated_average,
@@ -183,3 +184,22 @@ def test_scale_suspicious() -> None:
     assert scale_suspicious(0.9, 0.9, 100.0, "acc", siblings=[0.6, 0.8]) is None  # all siblings small: consistent
     assert scale_suspicious(1.0, 1.0, 100.0, "exact_match") is None  # generative metric: 1% is possible
     assert scale_suspicious(math.nan, math.nan, 100.0, "acc") == "acc value is not a finite number"
+
+
+def test_row_conflicts_match_the_generic_ones() -> None:
+    import random
+
+    rng = random.Random(3)
+    keys = [("arc", "acc_norm", 25), ("arc", "acc_norm", None), ("mmlu", "acc", 5), ("gsm8k", "acc", 5)]
+    for _ in range(200):
+        rows = [ResultRow(rng.randint(1, 4), *rng.choice(keys), rng.choice([50.0, 50.004, 51.0, 62.25, math.nan]))
+                for _ in range(rng.randint(0, 12))]
+        assert find_row_conflicts(rows) == find_conflicts(rows)
+    three = [ResultRow(r, "gsm8k", "acc", 5, v) for r, v in ((3, 50.0), (1, 52.5), (2, 50.0), (3, 99.0))]
+    [conflict] = find_row_conflicts(three)  # run 3's first value counts
+    assert conflict.values == (50.0, 52.5) and conflict.run_ids == (1, 2, 3) and conflict.sources == ()
+    assert conflict.message == "gsm8k acc 5-shot: sources disagree (50 vs 52.5)"
+
+
+def test_decimals_of_is_stable_when_cached() -> None:
+    assert [decimals_of(v) for v in (73.59, 73.59, 46.4, 46.4, math.nan, math.nan)] == [2, 2, 1, 1, 0, 0]
