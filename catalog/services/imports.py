@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -453,6 +454,29 @@ def process_item(item: ImportItem, *, cache: LookupCache | None = None) -> set[i
 PROGRESS_INTERVAL_SECONDS = 1.0
 
 
+@contextmanager
+def _asynchronous_commits() -> Iterator[None]:
+    """Commits of this connection stop waiting for the WAL flush while the item loop runs.
+
+    Only for job items: each commit stays atomic and the WAL keeps their order, so a database crash
+    loses at most the newest commits, and an item whose import was lost is still pending or running
+    (its row is written in the same transaction as its document), so the reaper imports it again.
+    Direct calls of ``import_document`` (API, admin) keep synchronous commits: their callers are told
+    "imported" and must be able to rely on it. Reset before the job is marked finished.
+    """
+    if not settings.IMPORT_ASYNC_COMMIT:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
 def run_import_job(job_id: int) -> ImportJob | None:
     """Worker entry point: import every pending item, counting as it goes."""
     job = ImportJob.objects.filter(pk=job_id).first()
@@ -462,11 +486,12 @@ def run_import_job(job_id: int) -> ImportJob | None:
     touched: set[int] = set()
     cache = LookupCache()
     reported = time.monotonic()
-    while (item := _claim_next_item(job)) is not None:
-        touched |= process_item(item, cache=cache)
-        if time.monotonic() - reported >= PROGRESS_INTERVAL_SECONDS:
-            refresh_job_counts(job)
-            reported = time.monotonic()
+    with _asynchronous_commits():
+        while (item := _claim_next_item(job)) is not None:
+            touched |= process_item(item, cache=cache)
+            if time.monotonic() - reported >= PROGRESS_INTERVAL_SECONDS:
+                refresh_job_counts(job)
+                reported = time.monotonic()
     refresh_job_counts(job)
     if not job.items.filter(status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]).exists():
         job.mark_finished(failed=job.total > 0 and job.failed_count == job.total)
