@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from catalog.cards.facts import ParseError, ParsedDocument
 from catalog.jobs import JobStatus
@@ -37,10 +36,12 @@ from catalog.render import render_card
 from catalog.services.models import (
     LookupCache,
     apply_model_facts,
+    bulk_create_with_history,
     facts_to_json,
     get_or_create_model,
     get_or_create_organization,
     normalize_repo_id,
+    save_with_history,
 )
 from catalog.signals import document_imported, document_superseded, import_job_finished
 
@@ -169,10 +170,10 @@ def _store(
         model.card_html = html
         changed.append("card_html")
     if fresh:
-        model.save()
+        save_with_history(model, created=True)
     elif changed:
         # Only what changed: the search-vector trigger runs only when a column it reads is written.
-        model.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+        save_with_history(model, created=False, update_fields=[*dict.fromkeys(changed), "updated_at"])
     cache.models[repo_id.lower()] = model
     document = SourceDocument.objects.create(
         kind=parsed.kind,

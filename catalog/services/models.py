@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import functools
+from typing import Any, TypeVar
 
+from django.db import models, transaction
 from django.db.models.functions import Lower
+from simple_history.utils import get_history_manager_for_model
 
 from catalog.cards.facts import ModelFacts
 from catalog.models import LLMModel, Organization
@@ -19,6 +22,36 @@ COPIED_FIELDS = (
     "license_name", "release_date", "prompt_format", "prompt_template", "downloads", "summary",
 )
 LIST_FIELDS = ("tags", "languages", "datasets")
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+@functools.cache
+def _history_manager(model_cls: type[models.Model]) -> Any:
+    # simple_history builds a new manager class (inspecting every QuerySet method) on each
+    # ``Model.history`` access, which every save and its bulk helper do; one per model class is enough.
+    return get_history_manager_for_model(model_cls)
+
+
+def bulk_create_with_history(objs: list[M], model_cls: type[M]) -> list[M]:
+    """Insert rows and their "+" history rows: two statements however many rows (PostgreSQL returns the ids)."""
+    if not objs:
+        return objs
+    with transaction.atomic(savepoint=False):
+        created = model_cls._default_manager.bulk_create(objs)
+        _history_manager(model_cls).bulk_history_create(created, default_change_reason=None)
+    return created
+
+
+def save_with_history(obj: models.Model, *, created: bool, update_fields: list[str] | None = None) -> None:
+    """``obj.save()`` plus its history row, as the post_save handler writes it, minus the per-call manager class."""
+    obj.skip_history_when_saving = True  # the attribute simple_history's post_save handler checks
+    try:
+        obj.save(update_fields=update_fields)
+    finally:
+        del obj.skip_history_when_saving
+    _history_manager(type(obj)).bulk_history_create([obj], update=not created, default_change_reason=None)
 
 
 def normalize_repo_id(repo_id: str) -> str | None:

@@ -163,3 +163,23 @@ class TestUpsert:
         updated = LineageEdge.objects.get(child=child, parent=old_parent)
         assert [h.history_type for h in updated.history.order_by("history_date")] == ["+", "~"]
         assert LineageEdge.objects.get(child=child, parent=new_parent).history.count() == 1
+
+
+class TestNewVersionThroughTheJob:
+    def test_changed_card_updates_the_model_once_with_a_history_row(self) -> None:
+        card = generated_card(7, org="h-org")
+        run_import_job(create_import_job([DocumentInput(name="h.md", content=card)], via="api", enqueue=False).pk)
+        changed = card.replace("license: apache-2.0", "license: mit")
+        job = run_import_job(create_import_job([DocumentInput(name="h.md", content=changed)], via="api",
+                                               enqueue=False).pk)
+        item = job.items.get()
+        assert item.status == ItemStatus.UPDATED
+        model = item.model
+        model.refresh_from_db()
+        assert model.license == "mit"
+        assert [(h.history_type, h.license) for h in model.history.order_by("history_date")] == [
+            ("+", "apache-2.0"), ("~", "mit")]
+        # The new version's facts replaced the old one's: one run, one fine-tune/merge edge set.
+        assert EvalRun.objects.filter(model=model).count() == 1
+        assert EvalRun.objects.get(model=model).source_document_id == item.document_id
+        assert item.document.previous.status == "superseded"

@@ -6,9 +6,7 @@ import math
 
 from catalog.cards.facts import EvalRunFact, ParsedDocument
 from catalog.models import LLMModel, SourceDocument
-from simple_history.utils import bulk_create_with_history
-
-from catalog.services.models import LookupCache, get_or_create_model, normalize_repo_id
+from catalog.services.models import LookupCache, bulk_create_with_history, get_or_create_model, normalize_repo_id
 from evals.models import Benchmark, EvalRun, Result
 
 _BENCHMARKS = "evals.benchmark_ids"
