@@ -103,18 +103,28 @@ def import_document(
         raise ImportFailed(f"'{repo_id_hint}' is not a repo id of the form organization/name.", "invalid_repo_id")
     from catalog.cards import parse_document
 
+    # The idempotency check comes before parsing: a text already stored parsed once and is not
+    # parsed again (re-running an import of a folder costs one lookup per file). Text that is not
+    # UTF-8 cannot have been stored; the parser reports what is wrong with it.
+    try:
+        text: str | None = content if isinstance(content, str) else content.decode("utf-8-sig", errors="strict")
+    except UnicodeDecodeError:
+        text = None
+    digest = content_hash(text) if text is not None else ""
+    if text is not None:
+        existing = SourceDocument.objects.filter(content_hash=digest).select_related("model").first()
+        if existing is not None:
+            outcome = ImportOutcome(ItemStatus.UNCHANGED, existing, existing.model, list(existing.warnings))
+            if record is not None:
+                record(outcome)
+            return outcome
     try:
         parsed = parse_document(content, filename=origin, repo_id_hint=normalize_repo_id(repo_id_hint) or "")
     except ParseError as exc:
         raise ImportFailed(exc.reason, exc.code) from exc
-    text = content if isinstance(content, str) else content.decode("utf-8-sig", errors="strict")
-    digest = content_hash(text)
-    existing = SourceDocument.objects.filter(content_hash=digest).select_related("model").first()
-    if existing is not None:
-        outcome = ImportOutcome(ItemStatus.UNCHANGED, existing, existing.model, list(existing.warnings))
-        if record is not None:
-            record(outcome)
-        return outcome
+    if text is None:  # the parser accepted bytes that are not UTF-8: as before, strict decoding decides
+        text = content.decode("utf-8-sig", errors="strict")  # type: ignore[union-attr]
+        digest = content_hash(text)
     repo_id = normalize_repo_id(parsed.model.repo_id or "") or normalize_repo_id(repo_id_hint)
     if not repo_id:
         raise ImportFailed(

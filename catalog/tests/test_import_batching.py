@@ -183,3 +183,22 @@ class TestNewVersionThroughTheJob:
         assert EvalRun.objects.filter(model=model).count() == 1
         assert EvalRun.objects.get(model=model).source_document_id == item.document_id
         assert item.document.previous.status == "superseded"
+
+
+class TestUnchangedBeforeParsing:
+    def test_stored_text_is_not_parsed_again(self, monkeypatch) -> None:
+        card = generated_card(8, org="u-org")
+        first = import_document(card, origin="u.md")
+
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError("parsed again")
+
+        monkeypatch.setattr("catalog.cards.parse_document", refuse)
+        again = import_document(card.encode(), origin="u-again.md")
+        assert (again.status, again.document.pk, again.model.pk) == (
+            ItemStatus.UNCHANGED, first.document.pk, first.model.pk)
+
+    def test_undecodable_bytes_still_get_the_parsers_reason(self) -> None:
+        with pytest.raises(imports.ImportFailed) as info:
+            import_document(b"\xff\xfe\x00garbage\x00\x01\x02", origin="bad.bin")
+        assert info.value.reason
