@@ -21,6 +21,7 @@ from catalog.models import (
 )
 from catalog.forms import ImportForm
 from catalog.services.imports import ImportFailed, create_import_job
+from catalog.signals import models_changed
 
 
 @admin.register(Organization)
@@ -89,6 +90,15 @@ class LLMModelAdmin(SimpleHistoryAdmin):
     readonly_fields = ("created_at", "updated_at", "card_preview")
     list_select_related = ("organization",)
     inlines = (ParentEdgeInline, MergeRecipeInline, QuantizedVariantInline)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        fields = set(form.changed_data)
+        if any(formset.model is LineageEdge and formset.has_changed() for formset in formsets):
+            fields.add("lineage")
+        if fields:
+            models_changed.send(sender=LLMModel, model_ids=[form.instance.pk], fields=fields, user=request.user)
+
     fieldsets = (
         (None, {"fields": ("repo_id", "name", "organization", "family", "architecture", "license", "license_name",
                            "release_date", "is_stub")}),
@@ -113,6 +123,22 @@ class LineageEdgeAdmin(SimpleHistoryAdmin):
     search_fields = ("child__repo_id", "parent__repo_id")
     autocomplete_fields = ("child", "parent", "source_document")
     list_select_related = ("child", "parent")
+
+    def save_model(self, request: HttpRequest, obj: LineageEdge, form, change: bool) -> None:
+        previous_child = form.initial.get("child") if change else None
+        super().save_model(request, obj, form, change)
+        ids = {obj.child_id} | ({previous_child} if previous_child else set())
+        models_changed.send(sender=LineageEdge, model_ids=sorted(ids), fields={"lineage"}, user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: LineageEdge) -> None:
+        child_id = obj.child_id
+        super().delete_model(request, obj)
+        models_changed.send(sender=LineageEdge, model_ids=[child_id], fields={"lineage"}, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        child_ids = sorted(set(queryset.values_list("child_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        models_changed.send(sender=LineageEdge, model_ids=child_ids, fields={"lineage"}, user=request.user)
 
 
 @admin.register(MergeRecipe)

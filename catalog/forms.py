@@ -46,6 +46,11 @@ class ImportForm(forms.Form):
                 raise forms.ValidationError(
                     f"{upload.name} is {upload.size:,} bytes; the limit is {settings.MAX_DOCUMENT_BYTES:,} bytes."
                 )
+        total = sum(upload.size for upload in files)
+        if total > settings.MAX_BATCH_BYTES:
+            raise forms.ValidationError(
+                f"The files add up to {total:,} bytes; one import takes at most {settings.MAX_BATCH_BYTES:,} bytes."
+            )
         return files
 
     def clean_repo_id(self) -> str:

@@ -186,3 +186,34 @@ def _widest(nodes: list[Node]) -> int:
     for node in nodes:
         counts[node.depth] = counts.get(node.depth, 0) + 1
     return max(counts.values(), default=1)
+
+
+def ancestor_path(edges: list[tuple[int, int]], start: int, goal: int) -> list[int] | None:
+    """Shortest chain ``start -> parent -> ... -> goal`` through ``(child, parent)`` pairs, or None.
+
+    Used to explain a refused edge: adding ``goal`` as a child of ``start`` closes a cycle
+    exactly when ``goal`` is already among ``start``'s ancestors, and the chain is what the
+    curator needs to see to fix the wrong edge.
+    """
+    if start == goal:
+        return [start]
+    parents: dict[int, list[int]] = {}
+    for child, parent in edges:
+        parents.setdefault(child, []).append(parent)
+    came_from: dict[int, int] = {start: start}
+    frontier = [start]
+    while frontier:
+        following: list[int] = []
+        for node in frontier:
+            for parent in sorted(parents.get(node, ())):
+                if parent in came_from:
+                    continue
+                came_from[parent] = node
+                if parent == goal:
+                    chain = [goal]
+                    while chain[-1] != start:
+                        chain.append(came_from[chain[-1]])
+                    return chain[::-1]
+                following.append(parent)
+        frontier = following
+    return None

@@ -171,6 +171,11 @@ class LineageEdge(models.Model):
     def clean(self) -> None:
         if self.child_id and self.child_id == self.parent_id:
             raise ValidationError({"parent": "A model cannot be its own parent."})
+        if self.child_id and self.parent_id:
+            from catalog.services.lineage import cycle_error
+
+            if message := cycle_error(self.child_id, self.parent_id):
+                raise ValidationError({"parent": message})
 
 
 class MergeRecipe(models.Model):

@@ -18,3 +18,8 @@ document_superseded = Signal()
 
 # Sent after an import job committed: kwargs job, model_ids (the models it touched).
 import_job_finished = Signal()
+
+# Sent after a curator changed catalog facts outside an import (API or admin), once the change
+# is saved: kwargs model_ids (the models whose facts changed), fields (names of the changed
+# LLMModel fields, plus "lineage" when edges were added or removed), user.
+models_changed = Signal()

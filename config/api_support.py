@@ -18,7 +18,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
     ValidationError as DjangoValidationError,
 )
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 from knox.auth import TokenAuthentication
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -58,6 +58,16 @@ class PayloadTooLarge(exceptions.ValidationError):
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
+
+
+class LookupField(serializers.SlugRelatedField):
+    """A related row named by a slug or repo id. Values PostgreSQL could not even compare (NUL
+    characters, non-strings) are "does not exist" like any other unknown name, not a 500."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data).replace("\x00", "\\0")[:200])
+        return super().to_internal_value(data)
 
 
 class Conflict(exceptions.APIException):
@@ -129,6 +139,9 @@ class ApiViewMixin:
             exc = PayloadTooLarge({"body": [str(exc) or "The request body is too large."]})
         elif isinstance(exc, TooManyFilesSent):
             exc = PayloadTooLarge({"files": [f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request."]})
+        elif isinstance(exc, DataError):
+            # A value the database cannot hold that no field validator caught: the client's fault.
+            exc = exceptions.ValidationError({"body": [f"A value cannot be stored: {str(exc).splitlines()[0][:200]}"]})
         elif isinstance(exc, IntegrityError):
             # A constraint the serializer could not see (a concurrent duplicate): 409, not 500.
             exc = Conflict(f"The change conflicts with existing data: {str(exc).splitlines()[0][:200]}")

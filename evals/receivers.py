@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from catalog.cards.facts import ParsedDocument
 from catalog.models import LLMModel, SourceDocument
 from catalog.services.models import LookupCache
-from catalog.signals import document_imported, document_superseded, import_job_finished
+from catalog.signals import document_imported, document_superseded, import_job_finished, models_changed
 from evals.services.results import delete_document_results, store_document_results
 
 
@@ -32,3 +32,12 @@ def on_import_job_finished(sender, *, job, model_ids, **kwargs) -> None:
 
     if model_ids:
         request_scoring(model_ids=model_ids, trigger="import", user=job.created_by)
+
+
+@receiver(models_changed, dispatch_uid="evals.rescore_after_lineage_edit")
+def on_models_changed(sender, *, model_ids, fields, user=None, **kwargs) -> None:
+    """Merge uplift compares a model with its parents: a lineage edit re-runs its scoring."""
+    from evals.services.scoring import request_scoring
+
+    if "lineage" in fields and model_ids:
+        request_scoring(model_ids=model_ids, trigger="manual", user=user)

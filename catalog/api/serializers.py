@@ -9,6 +9,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_support import LookupField
+
 from catalog.models import (
     ImportItem,
     ImportJob,
@@ -20,6 +22,7 @@ from catalog.models import (
     SourceDocument,
 )
 from catalog.services.imports import DocumentInput
+from catalog.services.lineage import cycle_error
 from catalog.services.models import normalize_repo_id
 
 MAX_EDGE_PARAMS_BYTES = 10_000
@@ -54,8 +57,8 @@ class ModelListSerializer(serializers.ModelSerializer):
 class EdgeSerializer(serializers.ModelSerializer):
     """A lineage edge: ``child`` was made from ``parent`` (both by repo id)."""
 
-    child = serializers.SlugRelatedField(slug_field="repo_id", queryset=LLMModel.objects.all())
-    parent = serializers.SlugRelatedField(slug_field="repo_id", queryset=LLMModel.objects.all())
+    child = LookupField(slug_field="repo_id", queryset=LLMModel.objects.all())
+    parent = LookupField(slug_field="repo_id", queryset=LLMModel.objects.all())
     params = serializers.JSONField(required=False, help_text="Merge weight/density, expert role, quant level ...")
 
     class Meta:
@@ -80,11 +83,13 @@ class EdgeSerializer(serializers.ModelSerializer):
         if child and parent and kind and LineageEdge.objects.filter(child=child, parent=parent, kind=kind).exists():
             raise serializers.ValidationError({"parent": f"{child} already has a {kind} edge from {parent}."},
                                               code="duplicate")
+        if child and parent and (message := cycle_error(child.pk, parent.pk)):
+            raise serializers.ValidationError({"parent": message}, code="cycle")
         return attrs
 
 
 class RecipeSerializer(serializers.ModelSerializer):
-    base_model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True)
+    base_model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True, allow_null=True)
 
     class Meta:
         model = MergeRecipe
@@ -190,8 +195,8 @@ class LineageQuerySerializer(serializers.Serializer):
 class DocumentSerializer(serializers.ModelSerializer):
     """A raw document as received, with the facts parsed from it and the parser's warnings."""
 
-    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True)
-    previous = serializers.PrimaryKeyRelatedField(read_only=True)
+    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True, allow_null=True)
+    previous = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = SourceDocument
@@ -204,7 +209,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class ImportItemSerializer(serializers.ModelSerializer):
-    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True)
+    model = serializers.SlugRelatedField(slug_field="repo_id", read_only=True, allow_null=True)
 
     class Meta:
         model = ImportItem
@@ -215,7 +220,7 @@ class ImportItemSerializer(serializers.ModelSerializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     progress_percent = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ImportJob

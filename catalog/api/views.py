@@ -27,11 +27,7 @@ from catalog.forms import ImportForm
 from catalog.models import ImportJob, LineageEdge, LLMModel, Organization, SourceDocument
 from catalog.services.imports import ImportFailed, create_import_job
 from config.api_support import ApiViewMixin, CanImport, CuratorOrReadOnly, PayloadTooLarge, SortedCursorPagination
-from hardware.services.fit import request_fit
-
-# Facts that change what a model needs in memory: editing one recomputes its fit rows.
-SIZE_FIELDS = {"total_params_b", "active_params_b", "layers", "kv_heads", "attention_heads", "head_dim",
-               "hidden_size", "context_length", "is_moe"}
+from catalog.signals import models_changed
 
 
 class OrganizationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -102,8 +98,8 @@ class ModelViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     def perform_update(self, serializer: s.ModelDetailSerializer) -> None:
         super().perform_update(serializer)
-        if SIZE_FIELDS & set(serializer.validated_data):
-            request_fit([serializer.instance.pk], user=self.request.user)
+        models_changed.send(sender=LLMModel, model_ids=[serializer.instance.pk],
+                            fields=set(serializer.validated_data), user=self.request.user)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         model = self.get_object()
@@ -154,18 +150,13 @@ class EdgeViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def perform_create(self, serializer: s.EdgeSerializer) -> None:
         super().perform_create(serializer)
-        _rescore_later([serializer.instance.child_id], self.request)
+        models_changed.send(sender=LineageEdge, model_ids=[serializer.instance.child_id], fields={"lineage"},
+                            user=self.request.user)
 
     def perform_destroy(self, instance: LineageEdge) -> None:
         child_id = instance.child_id
         super().perform_destroy(instance)
-        _rescore_later([child_id], self.request)
-
-
-def _rescore_later(model_ids: list[int], request: Request) -> None:
-    from evals.services.scoring import request_scoring
-
-    request_scoring(model_ids, trigger="manual", user=request.user)
+        models_changed.send(sender=LineageEdge, model_ids=[child_id], fields={"lineage"}, user=self.request.user)
 
 
 class DocumentViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -264,6 +255,10 @@ class ImportViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
                    for i, f in enumerate(files) if f.size > settings.MAX_DOCUMENT_BYTES}
         if too_big:
             raise PayloadTooLarge(too_big)
+        total = sum(f.size for f in files)
+        if total > settings.MAX_BATCH_BYTES:
+            raise PayloadTooLarge({"files": [f"The files add up to {total:,} bytes; one import takes at most "
+                                             f"{settings.MAX_BATCH_BYTES:,}."]})
         data = request.data.copy()
         if "content" in data and "text" not in data:
             data["text"] = data["content"]  # the JSON body's name for the pasted document

@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -33,6 +32,7 @@ from catalog.models import (
     SourceDocument,
 )
 from catalog.render import render_card
+from catalog.services.lineage import cycle_error
 from catalog.services.models import (
     LookupCache,
     apply_model_facts,
@@ -270,6 +270,11 @@ def _store_lineage(
             document.warnings.append(f"The document names {parent_id} as its own parent; edge skipped.")
             continue
         parent = get_or_create_model(parent_id, cache=cache)
+        # A model created by this transaction is nobody's parent yet (quantized links, the only edges
+        # naming it as parent, are stored after these), so no edge to it can close a cycle.
+        if not fresh and (message := cycle_error(model.pk, parent.pk)):
+            document.warnings.append(f"Lineage edge from {parent_id} skipped. {message}")
+            continue
         edges[(parent.pk, fact.kind)] = {
             "params": facts_to_json(fact.params),
             "confidence": max(0.0, min(1.0, fact.confidence)),
@@ -340,6 +345,9 @@ def _store_quantized(
         variants[key] = {**variants.get(key, {}), "quantizer": link.quantizer[:100], "source_document": document}
         if repo_id and repo_id.lower() != model.repo_id.lower():
             child = get_or_create_model(repo_id, cache=cache)
+            if message := cycle_error(child.pk, model.pk):
+                document.warnings.append(f"Quantized link to {repo_id} skipped. {message}")
+                continue
             children[(child.pk,)] = {
                 "params": {"format": fmt, "level": link.level},
                 "evidence": "quantized link in the card",
@@ -405,6 +413,10 @@ def enqueue_import_job(job: ImportJob) -> None:
     transaction.on_commit(lambda: run_import_job_task.delay(job.pk))
 
 
+# Errors that mean the database went away (restart, failover, network), not that a document is bad.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def _claim_next_item(job: ImportJob) -> ImportItem | None:
     """Lock one pending item so two deliveries of the same job never import it twice.
 
@@ -444,6 +456,8 @@ def process_item(item: ImportItem, *, cache: LookupCache | None = None) -> set[i
     except ImportFailed as exc:
         item.status, item.error = ItemStatus.FAILED, exc.reason
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+        if connection_lost(exc):
+            raise  # the database, not the document: run_import_job waits for it and retries the item
         logger.exception("import of item %s failed", item.pk)
         item.error = f"Internal error while importing: {type(exc).__name__}: {str(exc)[:300]}"
         quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
@@ -460,32 +474,48 @@ def process_item(item: ImportItem, *, cache: LookupCache | None = None) -> set[i
     return touched
 
 
+def wait_for_database(deadline_seconds: float) -> None:
+    """Drop the broken connection and reconnect with backoff until the database answers.
+
+    Raises the last error when it stays away longer than ``deadline_seconds``; the job row then
+    stays 'running' with a stale heartbeat and the reaper re-queues it later.
+    """
+    give_up = time.monotonic() + deadline_seconds
+    delay = 0.2
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except DATABASE_UNAVAILABLE:
+            if time.monotonic() + delay > give_up:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` came from losing the database connection rather than from a statement
+    (a statement timeout is an OperationalError too, but leaves the connection usable)."""
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return False
+    raw = connection.connection
+    return raw is None or raw.closed or bool(getattr(raw, "broken", False))
+
+
+def _release(item: ImportItem) -> None:
+    """Hand an item interrupted by a database outage back to the queue. The attempt still counts,
+    so a document that brings the database down every time is quarantined like any other."""
+    quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
+    ImportItem.objects.filter(pk=item.pk, status=ItemStatus.RUNNING).update(
+        status=ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING,
+        error=(f"Quarantined after {item.attempts} attempts: the database connection was lost while "
+               "importing it." if quarantine else ""))
+
+
 # Progress and heartbeat are written at most this often: counting the job's items after every
 # document cost three statements per card (and read every item's warnings each time).
 PROGRESS_INTERVAL_SECONDS = 1.0
-
-
-@contextmanager
-def _asynchronous_commits() -> Iterator[None]:
-    """Commits of this connection stop waiting for the WAL flush while the item loop runs.
-
-    Only for job items: each commit stays atomic and the WAL keeps their order, so a database crash
-    loses at most the newest commits, and an item whose import was lost is still pending or running
-    (its row is written in the same transaction as its document), so the reaper imports it again.
-    Direct calls of ``import_document`` (API, admin) keep synchronous commits: their callers are told
-    "imported" and must be able to rely on it. Reset before the job is marked finished.
-    """
-    if not settings.IMPORT_ASYNC_COMMIT:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        if connection.connection is not None and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
 
 
 def run_import_job(job_id: int) -> ImportJob | None:
@@ -497,12 +527,30 @@ def run_import_job(job_id: int) -> ImportJob | None:
     touched: set[int] = set()
     cache = LookupCache()
     reported = time.monotonic()
-    with _asynchronous_commits():
-        while (item := _claim_next_item(job)) is not None:
+    outages = 0
+    while True:
+        item: ImportItem | None = None
+        try:
+            if (item := _claim_next_item(job)) is None:
+                break
             touched |= process_item(item, cache=cache)
             if time.monotonic() - reported >= PROGRESS_INTERVAL_SECONDS:
                 refresh_job_counts(job)
                 reported = time.monotonic()
+        except DATABASE_UNAVAILABLE as exc:
+            if not connection_lost(exc):
+                raise
+            # A restart or failover of PostgreSQL mid-batch: every item commits on its own, so
+            # nothing is half-written; wait for the database and carry on where we were. Rows
+            # created in the lost transaction may be in the cache: start it afresh.
+            outages += 1
+            cache.forget()
+            logger.warning("import job %s: database unavailable (%s); waiting", job_id, str(exc).strip()[:200])
+            wait_for_database(settings.DB_OUTAGE_WAIT_SECONDS)
+            if item is not None:
+                _release(item)
+    if outages:
+        logger.warning("import job %s recovered from %d database outage(s)", job_id, outages)
     refresh_job_counts(job)
     if not job.items.filter(status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]).exists():
         job.mark_finished(failed=job.total > 0 and job.failed_count == job.total)

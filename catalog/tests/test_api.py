@@ -367,7 +367,24 @@ def test_import_size_and_count_caps(importer, settings) -> None:
     many = importer.post("/api/imports/", {"files": [SimpleUploadedFile(f"{i}.md", b"x") for i in range(4)]},
                          format="multipart")
     assert many.status_code == 413 and many.json()["error"]["fields"][0]["field"] == "files"
+    settings.MAX_BATCH_BYTES = 150  # each file within its own cap, the batch over the total
+    heavy = importer.post("/api/imports/", {"files": [SimpleUploadedFile(f"{i}.md", b"x" * 80) for i in range(2)]},
+                          format="multipart")
+    assert heavy.status_code == 413
+    assert heavy.json()["error"]["fields"][0]["message"] == ("The files add up to 160 bytes; one import takes at "
+                                                             "most 150.")
     assert not ImportJob.objects.exists()
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(client, settings) -> None:
+    settings.MAX_REQUEST_BYTES = 1000
+    api = client.post("/api/imports/", data=b"x" * 1001, content_type="application/octet-stream")
+    assert api.status_code == 413
+    assert api.json()["error"]["fields"] == [{"field": "body", "code": "too_large",
+                                               "message": "The request body is 1,001 bytes; the limit is 1,000."}]
+    page = client.post("/imports/new/", data=b"x" * 1001, content_type="multipart/form-data; boundary=zz")
+    assert page.status_code == 413 and "The request body is 1,001 bytes" in page.content.decode()
+    assert client.post("/api/imports/", data=b"{}", content_type="application/json").status_code in {401, 403}
 
 
 # ---------------------------------------------------------------------------

@@ -409,12 +409,16 @@ def test_upload_import_with_a_failing_document(client, curator, django_capture_o
     assert outcomes["empty.md"]["error"][:30] in page.replace("&#x27;", "'").replace("&quot;", '"')
 
 
-def test_import_form_errors(client, curator) -> None:
+def test_import_form_errors(client, curator, settings) -> None:
     client.force_login(curator)
     empty = client.post(reverse("catalog:import-create"), {})
     assert empty.status_code == 400 and b"Choose at least one file or paste a document" in empty.content
     bad_repo = client.post(reverse("catalog:import-create"), {"text": "# x", "repo_id": "no spaces allowed"})
     assert bad_repo.status_code == 400 and b"organization/name" in bad_repo.content
+    settings.MAX_BATCH_BYTES = 150
+    heavy = client.post(reverse("catalog:import-create"),
+                        {"files": [SimpleUploadedFile(f"{i}.md", b"# x\n" * 20) for i in range(2)]})
+    assert heavy.status_code == 400 and "The files add up to 160 bytes" in heavy.content.decode()
     assert ImportJob.objects.count() == 0
 
 

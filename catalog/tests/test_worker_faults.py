@@ -42,9 +42,10 @@ def broker(tmp_path_factory):
     return folder, app
 
 
-def _start_worker(folder: Path) -> subprocess.Popen:
+def _start_worker(folder: Path, database_url: str | None = None) -> subprocess.Popen:
     log = open(folder / "worker.log", "ab")  # a file, not a pipe: a full pipe would block the worker
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+           "DATABASE_URL": database_url or _database_url(),
            "CELERY_BROKER_URL": "filesystem://", "CELERY_RESULT_BACKEND": "cache+memory://",
            "LLMCAT_BROKER_FOLDER": str(folder)}
     return subprocess.Popen(
@@ -95,7 +96,7 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
             job.refresh_from_db()
             return job.is_finished
 
-        _wait(finished, 300, "the restarted worker to finish the batch", folder / "worker.log")
+        _wait(finished, 600, "the restarted worker to finish the batch", folder / "worker.log")
     finally:
         if worker.poll() is None:
             worker.terminate()
@@ -129,3 +130,34 @@ def test_poison_document_is_quarantined(monkeypatch, db) -> None:
     assert calls["n"] == 3  # JOB_MAX_ATTEMPTS
     assert job.items.get(name="ok.md").status == ItemStatus.IMPORTED
     assert job.status == "done" and job.failed_count == 1
+
+
+def test_lost_connection_retries_the_item_and_a_repeat_offender_is_quarantined(monkeypatch, db) -> None:
+    """The bookkeeping behind the real-PostgreSQL fault test, fast: an item interrupted by a lost
+    connection goes back to the queue (its attempt counted), and one that loses the connection on
+    every attempt is quarantined instead of looping for ever."""
+    from django.db import OperationalError
+
+    calls: dict[str, int] = {}
+    real = imports.import_document
+
+    def flaky(content, **kw):
+        name = kw["origin"]
+        calls[name] = calls.get(name, 0) + 1
+        if name == "always.md" or (name == "once.md" and calls[name] == 1):
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(content, **kw)
+
+    monkeypatch.setattr(imports, "import_document", flaky)
+    monkeypatch.setattr(imports, "connection_lost", lambda exc: isinstance(exc, OperationalError))
+    waits: list[float] = []
+    monkeypatch.setattr(imports, "wait_for_database", waits.append)
+    job = create_import_job([DocumentInput(name="once.md", content=generated_card(1, org="flaky-org")),
+                             DocumentInput(name="always.md", content=generated_card(2, org="flaky-org"))],
+                            via="api", enqueue=False)
+    job = imports.run_import_job(job.pk)
+    once, always = job.items.get(name="once.md"), job.items.get(name="always.md")
+    assert (once.status, once.attempts, calls["once.md"]) == (ItemStatus.IMPORTED, 2, 2)
+    assert (always.status, always.attempts, calls["always.md"]) == (ItemStatus.QUARANTINED, 3, 3)
+    assert "database connection was lost" in always.error
+    assert len(waits) == 4 and job.status == "done" and (job.succeeded, job.failed_count) == (1, 1)

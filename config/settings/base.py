@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,6 +125,10 @@ MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(2 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_BYTES + 256 * 1024
 MAX_BATCH_FILES = int(os.environ.get("MAX_BATCH_FILES", "5000"))
+# The documents of one import are kept in the job's rows until imported: cap their sum, and any
+# request body (multipart files stream to disk with no total of Django's own).
+MAX_BATCH_BYTES = int(os.environ.get("MAX_BATCH_BYTES", str(64 * 1024 * 1024)))
+MAX_REQUEST_BYTES = MAX_BATCH_BYTES + 1024 * 1024
 # Django refuses more than 100 files per request by default; a batch may hold MAX_BATCH_FILES.
 DATA_UPLOAD_MAX_NUMBER_FILES = MAX_BATCH_FILES
 
@@ -202,11 +207,9 @@ CELERY_BEAT_SCHEDULE = {
 # at most JOB_MAX_ATTEMPTS times; then it is quarantined with its last error.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "120"))
 JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
-# Import workers commit their per-document transactions without waiting for the WAL flush
-# (synchronous_commit = off for the item loop only). Still atomic and in order; a database crash can
-# only lose the last fraction of a second of imports, whose items then are still pending/running and
-# are imported again by the reaper. Saves one fsync wait per document (several ms on a busy disk).
-IMPORT_ASYNC_COMMIT = env_bool("IMPORT_ASYNC_COMMIT", True)
+# How long a running import waits for PostgreSQL to come back (restart, failover) before giving
+# the job up to the reaper.
+DB_OUTAGE_WAIT_SECONDS = float(os.environ.get("DB_OUTAGE_WAIT_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -123,6 +123,21 @@ def test_404_for_an_unknown_object_and_an_unknown_path() -> None:
     assert nowhere.status_code == 404 and error(nowhere)["code"] == "not_found"
     # Without the slash, APPEND_SLASH still redirects to the endpoint rather than 404ing.
     assert APIClient().get("/api/models").status_code == 301
+    # An unsafe method on an unknown URL is a JSON 404 too, not Django's HTML CSRF page (found by schemathesis).
+    for method in ("post", "patch", "delete"):
+        response = getattr(APIClient(enforce_csrf_checks=True), method)("/api/runs/0.5/")
+        assert response.status_code == 404 and error(response)["code"] == "not_found", method
+
+
+def test_values_postgres_cannot_compare_are_unknown_names_not_500s() -> None:
+    """schemathesis found a NUL character in a repo id reaching the database (a 500)."""
+    client = token_client(make_user("nul-curator", superuser=True))
+    response = client.post("/api/lineage-edges/", {"child": "a\x00b", "parent": ["x"], "kind": "merge"},
+                           format="json")
+    assert response.status_code == 400
+    assert [(f["field"], f["code"]) for f in error(response)["fields"]] == [("child", "does_not_exist"),
+                                                                           ("parent", "does_not_exist")]
+    assert "a\\0b" in error(response)["fields"][0]["message"]
 
 
 def test_405_415_and_400_bodies() -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config.api_support import LookupField
+
 from catalog.models import LLMModel
 from evals.models import (
     Benchmark,
@@ -25,7 +27,7 @@ WRITABLE_SOURCES = (RunSource.API, RunSource.MANUAL)
 
 
 class BenchmarkSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="key", queryset=Benchmark.objects.all(), required=False,
+    parent = LookupField(slug_field="key", queryset=Benchmark.objects.all(), required=False,
                                           allow_null=True, help_text="Key of the suite this is a subtask of.")
     random_baseline = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=0.999999,
@@ -109,7 +111,7 @@ class ScoreSerializer(serializers.ModelSerializer):
 class RunResultSerializer(serializers.ModelSerializer):
     """A result nested in its run (no run/model columns: the run already says them)."""
 
-    benchmark = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    benchmark = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
 
     class Meta:
         model = Result
@@ -122,7 +124,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
     run = serializers.PrimaryKeyRelatedField(queryset=EvalRun.objects.only("id", "source", "model_id"))
     model = serializers.SlugRelatedField(source="run.model", slug_field="repo_id", read_only=True)
-    benchmark = serializers.SlugRelatedField(
+    benchmark = LookupField(
         slug_field="key", queryset=Benchmark.objects.all(), allow_null=True, required=False,
         error_messages={"does_not_exist": "Unknown benchmark key '{value}' (see /api/benchmarks/)."})
     metric = serializers.CharField(max_length=60, required=False,
@@ -179,7 +181,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
-    model = serializers.SlugRelatedField(slug_field="repo_id", queryset=LLMModel.objects.only("id", "repo_id"))
+    model = LookupField(slug_field="repo_id", queryset=LLMModel.objects.only("id", "repo_id"))
     source = serializers.ChoiceField(choices=RunSource.choices, default=RunSource.API,
                                      help_text="Clients may create 'api' or 'manual' runs.")
     stated_averages = serializers.DictField(child=serializers.FloatField(), required=False,
