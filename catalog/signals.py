@@ -7,7 +7,9 @@ estimates) inside the same transaction as the document.
 
 from django.dispatch import Signal
 
-# Sent inside the import transaction: kwargs document, parsed (ParsedDocument), model.
+# Sent inside the import transaction: kwargs document, parsed (ParsedDocument), model, and cache
+# (catalog.services.models.LookupCache, shared by the documents of one job; receivers keep their own
+# per-job lookups in cache.extra under their app's name).
 # A receiver that raises rolls the whole document back, so nothing is half-written.
 document_imported = Signal()
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.dispatch import receiver
 
+from catalog.cards.facts import ParsedDocument
+from catalog.models import LLMModel, SourceDocument
+from catalog.services.models import LookupCache
 from catalog.signals import document_imported, document_superseded, import_job_finished, models_changed
 from evals.services.results import delete_document_results, store_document_results
 
 
 @receiver(document_imported, dispatch_uid="evals.store_results")
-def on_document_imported(sender, *, document, parsed, model, **kwargs) -> set[int]:
-    return store_document_results(document=document, parsed=parsed, model=model)
+def on_document_imported(
+    sender: type, *, document: SourceDocument, parsed: ParsedDocument, model: LLMModel,
+    cache: LookupCache | None = None, **kwargs: Any,
+) -> set[int]:
+    return store_document_results(document=document, parsed=parsed, model=model, cache=cache)
 
 
 @receiver(document_superseded, dispatch_uid="evals.drop_results")

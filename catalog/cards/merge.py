@@ -125,10 +125,10 @@ def _load_block(block: CodeBlock, warnings: list[str]) -> list[Any]:
     # shape, so a block with nested keys at column 0 goes straight to recovery.
     flattened = looks_flattened(block.text, MERGE_SCHEMA)
     try:
-        reject_aliases(block.text)
+        scan = reject_aliases(block.text)  # reused below: the same text is not tokenised twice
         if not flattened:
             try:
-                return load_yaml_documents(block.text)
+                return load_yaml_documents(block.text, scan=scan)
             except YamlSyntaxError:
                 pass  # the usual cause is lost indentation, which the schema can restore
         docs = load_yaml_documents(reindent(block.text, MERGE_SCHEMA))

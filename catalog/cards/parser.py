@@ -216,7 +216,7 @@ def load_front_matter(front: str) -> tuple[dict[str, Any], list[str]]:
         return {}, warnings
     if len(front) > MAX_FRONT_MATTER_BYTES:
         load_yaml(front, max_bytes=MAX_FRONT_MATTER_BYTES)  # raises too_large without scanning
-    reject_aliases(front)
+    scan = reject_aliases(front)  # reused below: the same text is not tokenised twice
     data: Any = None
     loaded = False
     if looks_flattened(front, CARD_SCHEMA):
@@ -228,7 +228,7 @@ def load_front_matter(front: str) -> tuple[dict[str, Any], list[str]]:
             pass
     if not loaded:
         try:
-            data, loaded = load_yaml(front, max_bytes=MAX_FRONT_MATTER_BYTES), True
+            data, loaded = load_yaml(front, max_bytes=MAX_FRONT_MATTER_BYTES, scan=scan), True
         except YamlSyntaxError as exc:
             data, loaded = _recover_front_matter(front, str(exc), warnings)
     if not loaded:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -46,7 +47,17 @@ def _check_size(text: str, max_bytes: int) -> None:
         raise ParseError("too_large", f"YAML block is {size:,} bytes; the limit is {max_bytes:,} bytes.")
 
 
-def reject_aliases(text: str) -> None:
+@dataclass(frozen=True)
+class Scan:
+    """The outcome of tokenising a text that held no anchor or alias: ``error`` is the first line of
+    the scanner's error, or None when the whole stream tokenised. Pass it to ``load_yaml`` for the
+    same text so the stream is not tokenised a second time (the scan is deterministic)."""
+
+    text: str
+    error: str | None
+
+
+def reject_aliases(text: str) -> Scan:
     """ParseError ``yaml_alias`` if the token stream holds an anchor or alias before any error.
 
     Used on raw text that may not parse (flattened front matter): recovery re-emits values
@@ -57,23 +68,30 @@ def reject_aliases(text: str) -> None:
             if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
                 raise ParseError("yaml_alias",
                                  "YAML anchors and aliases are not accepted (they can expand without bound).")
-    except yaml.YAMLError:
-        return
+    except yaml.YAMLError as exc:
+        return Scan(text, _first_line(exc))
+    return Scan(text, None)
 
 
-def check_stream(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: int = DEFAULT_MAX_NODES) -> None:
+def check_stream(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: int = DEFAULT_MAX_NODES,
+                 scan: Scan | None = None) -> None:
     """Refuse aliases/anchors (tokens), deep nesting and too many nodes (events).
 
     Runs before anything is constructed. Syntax errors found on the way raise
     ``YamlSyntaxError`` *unless* an alias or anchor was already seen, which wins.
+    ``scan``: this text's ``reject_aliases`` outcome, which stands in for the token pass.
     """
-    try:
-        for token in yaml.scan(text, Loader=_Loader):
-            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                raise ParseError("yaml_alias",
-                                 "YAML anchors and aliases are not accepted (they can expand without bound).")
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(_first_line(exc)) from exc
+    if scan is not None and scan.text is text:
+        if scan.error is not None:
+            raise YamlSyntaxError(scan.error)
+    else:
+        try:
+            for token in yaml.scan(text, Loader=_Loader):
+                if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                    raise ParseError("yaml_alias",
+                                     "YAML anchors and aliases are not accepted (they can expand without bound).")
+        except yaml.YAMLError as exc:
+            raise YamlSyntaxError(_first_line(exc)) from exc
     depth = nodes = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -132,16 +150,16 @@ def _construct(text: str, *, many: bool) -> Any:
 
 
 def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
-              max_nodes: int = DEFAULT_MAX_NODES) -> Any:
+              max_nodes: int = DEFAULT_MAX_NODES, scan: Scan | None = None) -> Any:
     """Safe-load one YAML document; raises ParseError (hostile) or YamlSyntaxError (invalid)."""
     _check_size(text, max_bytes)
-    check_stream(text, max_depth=max_depth, max_nodes=max_nodes)
+    check_stream(text, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
     return _construct(text, many=False)
 
 
 def load_yaml_documents(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
-                        max_nodes: int = DEFAULT_MAX_NODES) -> list[Any]:
+                        max_nodes: int = DEFAULT_MAX_NODES, scan: Scan | None = None) -> list[Any]:
     """All non-empty documents of a ``---``-separated stream, with the same limits."""
     _check_size(text, max_bytes)
-    check_stream(text, max_depth=max_depth, max_nodes=max_nodes)
+    check_stream(text, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
     return _construct(text, many=True)

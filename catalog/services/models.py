@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import functools
+from typing import Any, TypeVar
 
+from django.db import models, transaction
 from django.db.models.functions import Lower
+from simple_history.utils import get_history_manager_for_model
 
 from catalog.cards.facts import ModelFacts
 from catalog.models import LLMModel, Organization
@@ -21,6 +24,36 @@ COPIED_FIELDS = (
 LIST_FIELDS = ("tags", "languages", "datasets")
 
 
+M = TypeVar("M", bound=models.Model)
+
+
+@functools.cache
+def _history_manager(model_cls: type[models.Model]) -> Any:
+    # simple_history builds a new manager class (inspecting every QuerySet method) on each
+    # ``Model.history`` access, which every save and its bulk helper do; one per model class is enough.
+    return get_history_manager_for_model(model_cls)
+
+
+def bulk_create_with_history(objs: list[M], model_cls: type[M]) -> list[M]:
+    """Insert rows and their "+" history rows: two statements however many rows (PostgreSQL returns the ids)."""
+    if not objs:
+        return objs
+    with transaction.atomic(savepoint=False):
+        created = model_cls._default_manager.bulk_create(objs)
+        _history_manager(model_cls).bulk_history_create(created, default_change_reason=None)
+    return created
+
+
+def save_with_history(obj: models.Model, *, created: bool, update_fields: list[str] | None = None) -> None:
+    """``obj.save()`` plus its history row, as the post_save handler writes it, minus the per-call manager class."""
+    obj.skip_history_when_saving = True  # the attribute simple_history's post_save handler checks
+    try:
+        obj.save(update_fields=update_fields)
+    finally:
+        del obj.skip_history_when_saving
+    _history_manager(type(obj)).bulk_history_create([obj], update=not created, default_change_reason=None)
+
+
 def normalize_repo_id(repo_id: str) -> str | None:
     repo_id = (repo_id or "").strip().strip("/")
     if repo_id.startswith("https://huggingface.co/"):
@@ -28,23 +61,57 @@ def normalize_repo_id(repo_id: str) -> str | None:
     return repo_id if REPO_ID_RE.fullmatch(repo_id) and ".." not in repo_id else None
 
 
-def get_or_create_organization(slug: str) -> Organization:
+@dataclasses.dataclass
+class LookupCache:
+    """Rows one import job looks up again and again (the same base models, organisations and
+    benchmarks recur across a batch), kept for the job so each is read or created once.
+
+    Only ids of committed or in-transaction rows are kept; the importer calls ``forget()`` when a
+    document's transaction rolls back, because rows it created (stub parents) vanish with it.
+    ``extra`` is for subscribers of ``document_imported`` (e.g. evals' benchmark ids), keyed by app,
+    so catalog never needs to know what they cache.
+    """
+
+    models: dict[str, LLMModel] = dataclasses.field(default_factory=dict)
+    organizations: dict[str, Organization] = dataclasses.field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def forget(self) -> None:
+        self.models.clear()
+        self.organizations.clear()
+        self.extra.clear()
+
+
+def get_or_create_organization(slug: str, *, cache: LookupCache | None = None) -> Organization:
+    key = slug.lower()
+    if cache is not None and key in cache.organizations:
+        return cache.organizations[key]
     # Lower(...) = lower(value) uses the case-insensitive unique index; __iexact (UPPER) would scan.
-    org = Organization.objects.annotate(slug_lower=Lower("slug")).filter(slug_lower=slug.lower()).first()
+    org = Organization.objects.annotate(slug_lower=Lower("slug")).filter(slug_lower=key).first()
     if org is None:
         org = Organization.objects.create(slug=slug, name=slug, url=f"https://huggingface.co/{slug}")
+    if cache is not None:
+        cache.organizations[key] = org
     return org
 
 
-def get_or_create_model(repo_id: str, *, stub: bool = True) -> LLMModel:
-    """The model row for ``repo_id``, created as a stub (known only by reference) if new."""
-    model = LLMModel.objects.annotate(repo_lower=Lower("repo_id")).filter(repo_lower=repo_id.lower()).first()
-    if model is not None:
-        return model
-    org_slug, name = repo_id.split("/", 1)
-    return LLMModel.objects.create(
-        repo_id=repo_id, name=name, organization=get_or_create_organization(org_slug), is_stub=stub
-    )
+def get_or_create_model(repo_id: str, *, stub: bool = True, cache: LookupCache | None = None) -> LLMModel:
+    """The model row for ``repo_id``, created as a stub (known only by reference) if new.
+
+    With a ``cache`` the row is read once per job; callers use it as a foreign-key target only.
+    """
+    key = repo_id.lower()
+    if cache is not None and key in cache.models:
+        return cache.models[key]
+    model = LLMModel.objects.annotate(repo_lower=Lower("repo_id")).filter(repo_lower=key).first()
+    if model is None:
+        org_slug, name = repo_id.split("/", 1)
+        model = LLMModel.objects.create(
+            repo_id=repo_id, name=name, organization=get_or_create_organization(org_slug, cache=cache), is_stub=stub
+        )
+    if cache is not None:
+        cache.models[key] = model
+    return model
 
 
 def apply_model_facts(model: LLMModel, facts: ModelFacts, *, own_document: bool) -> list[str]:

@@ -6,20 +6,39 @@ import math
 
 from catalog.cards.facts import EvalRunFact, ParsedDocument
 from catalog.models import LLMModel, SourceDocument
-from catalog.services.models import get_or_create_model, normalize_repo_id
+from catalog.services.models import LookupCache, bulk_create_with_history, get_or_create_model, normalize_repo_id
 from evals.models import Benchmark, EvalRun, Result
+
+_BENCHMARKS = "evals.benchmark_ids"
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def store_document_results(*, document: SourceDocument, parsed: ParsedDocument, model: LLMModel) -> set[int]:
-    """Create one EvalRun per parsed run and its Results. Returns the ids of models that got results."""
+def _benchmark_ids(cache: LookupCache | None) -> dict[str, int]:
+    """Benchmark key -> id, read once per import job (a batch names the same few dozen benchmarks)."""
+    if cache is not None and _BENCHMARKS in cache.extra:
+        return cache.extra[_BENCHMARKS]
+    ids = dict(Benchmark.objects.values_list("key", "pk"))
+    if cache is not None:
+        cache.extra[_BENCHMARKS] = ids
+    return ids
+
+
+def store_document_results(
+    *, document: SourceDocument, parsed: ParsedDocument, model: LLMModel, cache: LookupCache | None = None
+) -> set[int]:
+    """Create one EvalRun per parsed run and its Results. Returns the ids of models that got results.
+
+    Runs (with their history rows) and results are inserted in bulk: three statements per document
+    however many runs it holds.
+    """
     if not parsed.runs:
         return set()
-    benchmarks = dict(Benchmark.objects.values_list("key", "pk"))
+    benchmarks = _benchmark_ids(cache)
     touched: set[int] = set()
+    runs: list[EvalRun] = []
     results: list[Result] = []
     for fact in parsed.runs:
         subject = model
@@ -28,8 +47,10 @@ def store_document_results(*, document: SourceDocument, parsed: ParsedDocument, 
             if not subject_id:
                 document.warnings.append(f"Claim about '{fact.subject}' skipped: not a repo id.")
                 continue
-            subject = model if subject_id.lower() == model.repo_id.lower() else get_or_create_model(subject_id)
-        run = _create_run(fact, document=document, model=subject, third_party=subject.pk != model.pk)
+            subject = (model if subject_id.lower() == model.repo_id.lower()
+                       else get_or_create_model(subject_id, cache=cache))
+        run = _new_run(fact, document=document, model=subject, third_party=subject.pk != model.pk)
+        runs.append(run)
         touched.add(subject.pk)
         seen: set[tuple[str, str, int | None]] = set()
         for r in fact.results:
@@ -44,7 +65,7 @@ def store_document_results(*, document: SourceDocument, parsed: ParsedDocument, 
             stderr = _finite(r.stderr)
             results.append(
                 Result(
-                    run=run,
+                    run=run,  # saved below, before the results: bulk_create takes the run's new id
                     benchmark_id=benchmarks.get(r.benchmark),
                     raw_name=r.raw_name[:200],
                     metric=r.metric[:60],
@@ -56,13 +77,15 @@ def store_document_results(*, document: SourceDocument, parsed: ParsedDocument, 
                     normalized=r.normalized,
                 )
             )
+    if runs:
+        bulk_create_with_history(runs, EvalRun)
     Result.objects.bulk_create(results, batch_size=1000)
     return touched
 
 
-def _create_run(fact: EvalRunFact, *, document: SourceDocument, model: LLMModel, third_party: bool) -> EvalRun:
+def _new_run(fact: EvalRunFact, *, document: SourceDocument, model: LLMModel, third_party: bool) -> EvalRun:
     averages = {str(k): float(v) for k, v in fact.stated_averages.items() if _finite(v) is not None}
-    return EvalRun.objects.create(
+    return EvalRun(
         model=model,
         source=fact.source,
         label=fact.label[:200],
