@@ -81,17 +81,10 @@ def check_stream(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: in
     ``YamlSyntaxError`` *unless* an alias or anchor was already seen, which wins.
     ``scan``: this text's ``reject_aliases`` outcome, which stands in for the token pass.
     """
-    if scan is not None and scan.text is text:
-        if scan.error is not None:
-            raise YamlSyntaxError(scan.error)
-    else:
-        try:
-            for token in yaml.scan(text, Loader=_Loader):
-                if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                    raise ParseError("yaml_alias",
-                                     "YAML anchors and aliases are not accepted (they can expand without bound).")
-        except yaml.YAMLError as exc:
-            raise YamlSyntaxError(_first_line(exc)) from exc
+    if scan is None or scan.text is not text:
+        scan = reject_aliases(text)
+    if scan.error is not None:
+        raise YamlSyntaxError(scan.error)
     depth = nodes = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
