@@ -243,10 +243,14 @@ def test_uplift_is_rewritten_only_when_it_changes(db) -> None:
     assert uplift.vs_best_parent == pytest.approx(63.6667 - 62.5, abs=1e-3)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
     import evals.services.scoring as scoring
+    from evals.services.reference import sync_reference_data
 
+    # Committed rows are needed (the pool's processes have their own connections), so this test
+    # runs outside a transaction, after other such tests may have flushed the reference data.
+    sync_reference_data()
     models = [_v1_model(f"t/p{i}", [50 + i, 80, 60, 0.5 if i == 2 else 50, 75, 40], stated={"": 59.0})
               for i in range(5)]
     monkeypatch.setattr(scoring, "CHUNK", 2)
