@@ -41,6 +41,7 @@ from evals.scoring.rules import ResultRow, ScoreOutcome, relevant_benchmarks, sc
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
+from sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
         for slug in boards:
             _rerank(boards[slug])
         _update_uplift(ids if model_ids is not None else None, boards.get(UPLIFT_BOARD), stats)
+        catalog_changed()
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -230,6 +232,7 @@ def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_ke
     board_specs = [s for s in specs.LEADERBOARDS if s.slug in board_ids]
     with transaction.atomic(), connection.cursor() as cursor:
         _score_chunk(cursor, chunk, board_ids, board_specs, bench_keys, stats)
+        catalog_changed()  # scores are written by COPY and raw SQL: no model signal
     return stats
 
 

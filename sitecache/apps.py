@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SitecacheConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "sitecache"
+    verbose_name = "Response cache"
+
+    def ready(self) -> None:
+        from sitecache import receivers
+
+        receivers.connect()
