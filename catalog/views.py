@@ -21,7 +21,7 @@ from catalog.forms import ImportForm
 from catalog.models import EdgeKind, ImportJob, LLMModel
 from catalog.panels import panels_for
 from catalog.services.imports import ImportFailed, create_import_job
-from sitecache.middleware import exempt as exempt_from_response_cache
+from config.sitecache.middleware import exempt as exempt_from_response_cache
 
 PAGE_SIZE = 40
 # Pagination choice: numbered pages with OFFSET, capped at MAX_PAGES. The total comes free

@@ -44,7 +44,7 @@ from catalog.services.models import (
     save_with_history,
 )
 from catalog.signals import document_imported, document_superseded, import_job_finished
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "catalog",
     "evals",
     "hardware",
-    "sitecache",
+    "config.sitecache",
 ]
 
 MIDDLEWARE = [
@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions/auth/CSRF: a cache hit skips them all (it only serves requests without credentials).
-    "sitecache.middleware.ResponseCacheMiddleware",
+    "config.sitecache.middleware.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evals.scoring import specs
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 
 
 def sync_reference_data(benchmark_model: Any = None, leaderboard_model: Any = None,

@@ -41,7 +41,7 @@ from evals.scoring.rules import ResultRow, ScoreOutcome, relevant_benchmarks, sc
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
 

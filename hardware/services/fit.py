@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import LLMModel
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 from hardware.fit import formulas
 from hardware.models import GPU, FitJob, FitRequirement, QuantizationFormat
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from hardware.fit.formulas import memory_share
 from hardware.fit.reference import load_gpus, load_quant_formats
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 
 GPU_FIELDS = ("name", "vendor", "memory_gb", "bandwidth_gbs", "fp16_tflops", "memory_kind", "launch_price_usd",
               "form_factor", "release_year", "aliases")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.models import LineageEdge, LLMModel, MergeRecipe, Organization, QuantizedVariant
 from evals.models import Benchmark, EvalRun, Result
 from evals.synthetic import generate
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 
 
 def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:

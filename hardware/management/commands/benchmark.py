@@ -299,7 +299,7 @@ class Command(BaseCommand):
     def bench_mixed(self, port: int, n: int, concurrency: int) -> str:
         import random
 
-        from sitecache.version import bump_now
+        from config.sitecache.version import bump_now
 
         paths = self.mixed_paths()
         rng = random.Random(8)

@@ -32,7 +32,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import cc_delim_re, get_conditional_response
 
-from sitecache.version import catalog_changed, current_version
+from config.sitecache.version import catalog_changed, current_version
 
 logger = logging.getLogger(__name__)
 

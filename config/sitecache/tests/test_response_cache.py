@@ -21,7 +21,7 @@ from evals.models import Result, Score
 from evals.services.scoring import request_scoring, run_scoring_job
 from hardware.models import GPU, FitRequirement
 from hardware.services.fit import request_fit, run_fit_job
-from sitecache.version import catalog_changed, current_version
+from config.sitecache.version import catalog_changed, current_version
 
 pytestmark = pytest.mark.django_db
 

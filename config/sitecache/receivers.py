@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from simple_history.models import HistoricalChanges
 
-from sitecache.version import catalog_changed
+from config.sitecache.version import catalog_changed
 
 
 def _is_job(model: type[models.Model]) -> bool:

@@ -3,10 +3,11 @@ from django.apps import AppConfig
 
 class SitecacheConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
-    name = "sitecache"
+    name = "config.sitecache"
+    label = "sitecache"
     verbose_name = "Response cache"
 
     def ready(self) -> None:
-        from sitecache import receivers
+        from config.sitecache import receivers
 
         receivers.connect()
