@@ -66,12 +66,19 @@ class ResponseCacheMiddleware:
             logger.warning("catalog version unreadable; serving uncached", exc_info=True)
             return self.get_response(request)
         cache = caches[settings.RESPONSE_CACHE_ALIAS]
-        stored = cache.get(key)
+        try:
+            stored = cache.get(key)
+        except Exception:  # noqa: BLE001 - a cache server that is down must not take the site with it
+            logger.warning("response cache unreachable; serving uncached", exc_info=True)
+            return self.get_response(request)
         if stored is not None:
             return self._replay(request, stored)
         response = self.get_response(request)
         if self._storable(request, response):
-            cache.set(key, (response.status_code, list(response.items()), response.content), seconds)
+            try:
+                cache.set(key, (response.status_code, list(response.items()), response.content), seconds)
+            except Exception:  # noqa: BLE001 - same: the answer is ready, only storing it failed
+                logger.warning("response cache unreachable; answer not stored", exc_info=True)
         response[HEADER] = "miss"
         return response
 

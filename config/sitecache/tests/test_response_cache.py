@@ -16,15 +16,14 @@ from catalog.jobs import JobStatus
 from catalog.models import ImportJob, LLMModel, Organization
 from catalog.services.imports import DocumentInput, create_import_job, run_import_job
 from catalog.tests.factories import ImportJobFactory, LLMModelFactory
+from config.sitecache.version import catalog_changed, current_version
 from config.tests.api_factories import make_user, token_client
 from evals.models import Result, Score
 from evals.services.scoring import request_scoring, run_scoring_job
 from hardware.models import GPU, FitRequirement
 from hardware.services.fit import request_fit, run_fit_job
-from config.sitecache.version import catalog_changed, current_version
 
 pytestmark = pytest.mark.django_db
-
 
 
 @pytest.fixture(autouse=True)
@@ -300,3 +299,23 @@ def test_a_fit_job_makes_the_next_get_a_miss_with_new_data(seeded: None) -> None
     after = get(page)
     assert after["X-Cache"] == "miss" and after.content != first_page.content
     assert get(url).status_code == 200
+
+
+class _DownCache:
+    """A cache whose server is unreachable, as Django's Redis backend behaves then: every call raises."""
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache server down")
+
+    set = get
+
+
+def test_a_cache_server_that_is_down_serves_uncached_pages(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    from config.sitecache import middleware
+
+    LLMModelFactory(repo_id="acme/Uncached-7B")
+    monkeypatch.setattr(middleware, "caches", {settings.RESPONSE_CACHE_ALIAS: _DownCache()})
+    response = get("/models/acme/Uncached-7B/")
+    assert response.status_code == 200
+    assert b"acme/Uncached-7B" in response.content
+    assert "X-Cache" not in response
