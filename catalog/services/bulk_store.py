@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from django.db.models import Value
 from django.db.models.functions import Lower
 
 from catalog.cards.facts import ParsedDocument
@@ -84,8 +85,10 @@ def _organizations(slugs: set[str], cache: LookupCache) -> None:
         return
     for org in Organization.objects.annotate(slug_lower=Lower("slug")).filter(slug_lower__in=list(missing)):
         cache.organizations[org.slug.lower()] = org
+    # Inserted in key order: two workers creating overlapping sets then wait for each other in
+    # the same order instead of deadlocking (a deadlock would still only send a group one by one).
     new = [Organization(slug=slug, name=slug, url=f"https://huggingface.co/{slug}")
-           for key, slug in missing.items() if key not in cache.organizations]
+           for key, slug in sorted(missing.items()) if key not in cache.organizations]
     for org in bulk_create_with_history(new, Organization):
         cache.organizations[org.slug.lower()] = org
 
@@ -103,12 +106,31 @@ def _models(repo_ids: dict[str, str], cache: LookupCache) -> None:
         return
     _organizations({repo_id.split("/", 1)[0] for repo_id in stubs.values()}, cache)
     new = []
-    for repo_id in stubs.values():
+    for _key, repo_id in sorted(stubs.items()):  # key order, as for organisations
         org_slug, name = repo_id.split("/", 1)
         new.append(LLMModel(repo_id=repo_id, name=name, organization=cache.organizations[org_slug.lower()],
                             is_stub=True))
     for model in bulk_create_with_history(new, LLMModel):
         cache.models[model.repo_id.lower()] = model
+
+
+def _insert_as_values(documents: list[SourceDocument]) -> None:
+    """``bulk_create`` as one multi-row VALUES list rather than Django's UNNEST of one array per column.
+
+    For all-literal rows Django 5.2 sends each column as an array parameter, and psycopg escapes every
+    quote inside every element of a text array with a regex substitution in Python: for the JSON of
+    ``parsed_facts`` and the HTML of ``rendered_html`` (hundreds of quotes a document) that cost more
+    CPU than the rest of storing the group. One expression per row (the size, as a ``Value``) makes
+    Django build VALUES rows, whose literals psycopg escapes in C. The plain value is put back after.
+    """
+    sizes = [document.size_bytes for document in documents]
+    for document, size in zip(documents, sizes):
+        document.size_bytes = Value(size)  # type: ignore[assignment]
+    try:
+        SourceDocument.objects.bulk_create(documents)
+    finally:
+        for document, size in zip(documents, sizes):
+            document.size_bytes = size
 
 
 def store_fresh(entries: list[FreshDocument], cache: LookupCache) -> set[int]:
@@ -167,7 +189,7 @@ def store_fresh(entries: list[FreshDocument], cache: LookupCache) -> set[int]:
             elif normalize_repo_id(fact.parent).lower() == entry.repo_id.lower():  # type: ignore[union-attr]
                 entry.document.warnings.append(
                     f"The document names {normalize_repo_id(fact.parent)} as its own parent; edge skipped.")
-    SourceDocument.objects.bulk_create([entry.document for entry in entries])  # type: ignore[misc]
+    _insert_as_values([entry.document for entry in entries])  # type: ignore[misc]
 
     edges: list[LineageEdge] = []
     recipes: list[MergeRecipe] = []
