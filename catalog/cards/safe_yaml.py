@@ -124,6 +124,11 @@ def check_stream(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, max_nodes: in
 
 def jsonable(value: Any, _depth: int = 0) -> Any:
     """Constructed YAML -> JSON-safe values (depth is already bounded by ``check_stream``)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most values: returned as they are
+        return value
+    if kind is dict:
+        return {k if type(k) is str else _key(k): jsonable(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, dict):
         return {_key(k): jsonable(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
