@@ -11,6 +11,10 @@ from django.dispatch import Signal
 # (catalog.services.models.LookupCache, shared by the documents of one job; receivers keep their own
 # per-job lookups in cache.extra under their app's name).
 # A receiver that raises rolls the whole document back, so nothing is half-written.
+# When the importer stores a group of documents in bulk (catalog.services.bulk_store) it also passes
+# ``group`` (an ImportGroup): a receiver may then hand its writes to ``group.defer(key, fn, args)``
+# so that ``fn([args of every document], cache=cache)`` runs once for the group (returning a set of
+# touched model ids) instead of once per document. Without ``group`` it must write at once.
 document_imported = Signal()
 
 # Sent after a document's facts were deleted because a newer version replaces it: kwargs document.

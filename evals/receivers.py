@@ -8,16 +8,20 @@ from django.dispatch import receiver
 
 from catalog.cards.facts import ParsedDocument
 from catalog.models import LLMModel, SourceDocument
+from catalog.services.bulk_store import ImportGroup
 from catalog.services.models import LookupCache
 from catalog.signals import document_imported, document_superseded, import_job_finished, models_changed
-from evals.services.results import delete_document_results, store_document_results
+from evals.services.results import delete_document_results, store_document_results, store_documents_results
 
 
 @receiver(document_imported, dispatch_uid="evals.store_results")
 def on_document_imported(
     sender: type, *, document: SourceDocument, parsed: ParsedDocument, model: LLMModel,
-    cache: LookupCache | None = None, **kwargs: Any,
+    cache: LookupCache | None = None, group: ImportGroup | None = None, **kwargs: Any,
 ) -> set[int]:
+    if group is not None:  # a bulk import: the results of the whole group in three statements
+        group.defer("evals.results", store_documents_results, (document, parsed, model))
+        return set()
     return store_document_results(document=document, parsed=parsed, model=model, cache=cache)
 
 

@@ -4,14 +4,15 @@ driven by ImportJob rows that survive lost messages and killed workers."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, Q
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from catalog.models import (
     SourceDocument,
 )
 from catalog.render import render_card
+from catalog.services.bulk_store import FreshDocument, referenced_repo_ids, store_fresh
 from catalog.services.lineage import cycle_error
 from catalog.services.models import (
     LookupCache,
@@ -89,12 +91,17 @@ def import_document(
     repo_id_hint: str = "",
     cache: LookupCache | None = None,
     record: Callable[[ImportOutcome], None] | None = None,
+    batch: ImportBatch | None = None,
 ) -> ImportOutcome:
     """Parse and store one document atomically. Raises ImportFailed with the reason.
 
     ``cache`` carries lookups across the documents of one job. ``record`` is called with the outcome
     inside the document's transaction, so a job's bookkeeping (its item row) commits or rolls back
     together with the document: a killed worker leaves both or neither.
+
+    With a ``batch`` (the worker's path) a parsed document is only staged: the batch stores it when
+    it is flushed, inside the caller's transaction, and calls ``record`` then (or ``record.fail``).
+    The returned outcome then has status ``running`` and no document yet.
     """
     if isinstance(content, bytes) and len(content) > settings.MAX_DOCUMENT_BYTES:
         raise ImportFailed(
@@ -113,7 +120,8 @@ def import_document(
         text = None
     digest = content_hash(text) if text is not None else ""
     if text is not None:
-        existing = SourceDocument.objects.filter(content_hash=digest).select_related("model").first()
+        existing = (batch.stored_document(digest) if batch is not None else
+                    SourceDocument.objects.filter(content_hash=digest).select_related("model").first())
         if existing is not None:
             outcome = ImportOutcome(ItemStatus.UNCHANGED, existing, existing.model, list(existing.warnings))
             if record is not None:
@@ -133,6 +141,9 @@ def import_document(
             "(give one as repo_id / --repo-id, e.g. 'mistralai/Mixtral-8x7B-v0.1').",
             "no_repo_id",
         )
+    if batch is not None:
+        batch.stage(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id, record=record)
+        return ImportOutcome(ItemStatus.RUNNING, None, None, list(parsed.warnings))
     cache = cache if cache is not None else LookupCache()
     try:
         with transaction.atomic():
@@ -373,6 +384,114 @@ def _store_quantized(
 
 
 # ---------------------------------------------------------------------------
+# Batches: several documents in one transaction
+
+
+@dataclass
+class _Staged:
+    parsed: ParsedDocument
+    text: str
+    digest: str
+    origin: str
+    repo_id: str
+    record: Callable[[ImportOutcome], None] | None
+
+
+class ImportBatch:
+    """The documents of one claimed group of items, stored inside one transaction.
+
+    ``import_document`` stages each parsed document here; ``flush`` stores the staged ones: new
+    models that do not name one another in a few bulk statements (``bulk_store.store_fresh``), the
+    rest one by one, each in a savepoint, so a document that fails rolls back alone. A document
+    that would depend on one still staged (the same model, a model another staged document names
+    or creates, the same text) flushes the batch first, so documents are stored as if in order.
+    """
+
+    def __init__(self, cache: LookupCache, digests: Iterable[str]) -> None:
+        self.cache = cache
+        self.touched: set[int] = set()
+        self._staged: list[_Staged] = []
+        self._own: set[str] = set()  # lower-cased repo ids the staged documents describe
+        self._named: set[str] = set()  # ... and the ones they name
+        self._digests: set[str] = set()
+        digests = set(digests)
+        # The idempotency lookups of the whole group in one statement.
+        self._looked_up = digests
+        self._stored = {doc.content_hash: doc for doc in
+                        SourceDocument.objects.filter(content_hash__in=digests).select_related("model")}
+
+    def stored_document(self, digest: str) -> SourceDocument | None:
+        if digest in self._digests:
+            self.flush()  # the same text twice in one group: the second finds the first, stored
+        elif digest in self._looked_up:
+            return self._stored.get(digest)
+        return SourceDocument.objects.filter(content_hash=digest).select_related("model").first()
+
+    def stage(self, parsed: ParsedDocument, *, text: str, digest: str, origin: str, repo_id: str,
+              record: Callable[[ImportOutcome], None] | None) -> None:
+        own = repo_id.lower()
+        named = referenced_repo_ids(parsed) - {own}
+        if own in self._own or own in self._named or named & self._own:
+            self.flush()
+        self._staged.append(_Staged(parsed, text, digest, origin, repo_id, record))
+        self._own.add(own)
+        self._named |= named
+        self._digests.add(digest)
+
+    def flush(self) -> None:
+        staged, self._staged = self._staged, []
+        self._looked_up -= self._digests  # stored now: a later lookup must ask the database
+        self._own, self._named, self._digests = set(), set(), set()
+        if not staged:
+            return
+        # Bulk inserts send no model signal. Registered in the group's transaction, outside the
+        # savepoints below: it fires once if anything of the group commits, never on a rollback.
+        catalog_changed()
+        keys = [entry.repo_id.lower() for entry in staged]
+        existing = set(
+            LLMModel.objects.select_for_update().annotate(repo_lower=Lower("repo_id"))
+            .filter(repo_lower__in=keys).values_list("repo_lower", flat=True)
+        )
+        # Quantized links need a cycle check per link and variants an upsert: per-document path.
+        fresh = [entry for entry in staged if entry.repo_id.lower() not in existing
+                 and not entry.parsed.quantized_links and not entry.parsed.quant_table]
+        one_by_one = [entry for entry in staged if entry.repo_id.lower() in existing
+                      or entry.parsed.quantized_links or entry.parsed.quant_table]
+        if fresh:
+            group = [FreshDocument(e.parsed, e.text, e.digest, e.origin, e.repo_id) for e in fresh]
+            try:
+                with transaction.atomic():
+                    self.touched |= store_fresh(group, self.cache)
+            except Exception as exc:  # noqa: BLE001 - retried one by one below, where it fails alone
+                self.cache.forget()
+                if connection_lost(exc):
+                    raise
+                logger.info("bulk store of %d documents failed (%s); storing them one by one", len(group), exc)
+                one_by_one = staged
+            else:
+                for entry, done in zip(fresh, group):
+                    assert done.document is not None
+                    if entry.record is not None:
+                        entry.record(ImportOutcome(ItemStatus.IMPORTED, done.document, done.model,
+                                                   done.document.warnings, done.touched))
+        for entry in one_by_one:
+            try:
+                with transaction.atomic():
+                    outcome = _store(entry.parsed, text=entry.text, digest=entry.digest, origin=entry.origin,
+                                     repo_id=entry.repo_id, cache=self.cache)
+                    if entry.record is not None:
+                        entry.record(outcome)
+            except Exception as exc:
+                self.cache.forget()  # rows this document created were rolled back with its savepoint
+                if connection_lost(exc):
+                    raise
+                fail = getattr(entry.record, "fail", None)
+                if fail is None:
+                    raise
+                fail(exc)
+
+
+# ---------------------------------------------------------------------------
 # Jobs
 
 
@@ -435,44 +554,151 @@ def _claim_next_item(job: ImportJob) -> ImportItem | None:
     return items[0] if items else None
 
 
-def process_item(item: ImportItem, *, cache: LookupCache | None = None) -> set[int]:
-    content: str | bytes = bytes(item.content_bytes) if item.content_bytes is not None else item.content
-    touched: set[int] = set()
-    fields = ["status", "error", "document", "model", "warnings", "finished_at"]
-    recorded: list[ImportOutcome] = []
+def _claim_items(job: ImportJob, limit: int) -> list[ImportItem]:
+    """Claim up to ``limit`` pending items on their first attempt, in one statement, or else one
+    retried item. A retried item is imported alone: a document that kills the worker or the
+    database connection then costs only its own attempts, never its neighbours'."""
+    if limit > 1:
+        table = ImportItem._meta.db_table
+        items = list(ImportItem.objects.raw(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, started_at = %s "  # noqa: S608 - our table
+            f"WHERE id IN (SELECT id FROM {table} WHERE job_id = %s AND status = %s AND attempts = 0 "
+            f"ORDER BY position LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING *",
+            [ItemStatus.RUNNING, timezone.now(), job.pk, ItemStatus.PENDING, limit],
+        ))
+        if items:
+            return sorted(items, key=lambda item: item.position)
+    item = _claim_next_item(job)
+    return [item] if item is not None else []
 
-    def record(outcome: ImportOutcome) -> None:
+
+_ITEM_FIELDS = ["status", "error", "document", "model", "warnings", "finished_at"]
+
+
+class _ItemRecord:
+    """Writes a document's outcome onto its item row object (``import_document``'s ``record``)."""
+
+    def __init__(self, item: ImportItem, *, save: bool) -> None:
+        self.item = item
+        self.save = save  # False in a batch: the batch writes all its items in one statement
+        self.outcomes: list[ImportOutcome] = []
+
+    def __call__(self, outcome: ImportOutcome) -> None:
         # Runs inside the document's transaction: the item says "imported" exactly when the document is.
-        recorded.append(outcome)
+        self.outcomes.append(outcome)
+        item = self.item
         item.status = outcome.status
         item.document = outcome.document
         item.model = outcome.model
         item.warnings = outcome.warnings[:50]
         item.error = ""
         item.finished_at = timezone.now()
-        item.save(update_fields=fields)
+        if self.save:
+            item.save(update_fields=_ITEM_FIELDS)
 
+    def fail(self, exc: Exception) -> None:
+        """The document's transaction (and this record in it, if it ran) was rolled back."""
+        item = self.item
+        if isinstance(exc, ImportFailed):
+            item.status, item.error = ItemStatus.FAILED, exc.reason
+        else:
+            logger.error("import of item %s failed", item.pk, exc_info=exc)
+            item.error = f"Internal error while importing: {type(exc).__name__}: {str(exc)[:300]}"
+            quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
+            item.status = ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING
+        item.document = item.model = None
+        item.warnings = []
+        item.finished_at = timezone.now()
+        if self.save:
+            item.save(update_fields=_ITEM_FIELDS)
+
+
+def _item_content(item: ImportItem) -> str | bytes:
+    return bytes(item.content_bytes) if item.content_bytes is not None else item.content
+
+
+def process_item(item: ImportItem, *, cache: LookupCache | None = None) -> set[int]:
+    record = _ItemRecord(item, save=True)
     try:
-        outcome = import_document(content, origin=item.name, repo_id_hint=item.repo_id_hint, cache=cache,
-                                  record=record)
-    except ImportFailed as exc:
-        item.status, item.error = ItemStatus.FAILED, exc.reason
+        outcome = import_document(_item_content(item), origin=item.name, repo_id_hint=item.repo_id_hint,
+                                  cache=cache, record=record)
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-        if connection_lost(exc):
+        if not isinstance(exc, ImportFailed) and connection_lost(exc):
             raise  # the database, not the document: run_import_job waits for it and retries the item
-        logger.exception("import of item %s failed", item.pk)
-        item.error = f"Internal error while importing: {type(exc).__name__}: {str(exc)[:300]}"
-        quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
-        item.status = ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING
-    else:
-        if not recorded:  # an import_document that did not call ``record`` (a test double)
-            record(outcome)
-        return outcome.touched_model_ids
-    # The document's transaction (and ``record`` in it, if it ran) was rolled back.
-    item.document = item.model = None
-    item.warnings = []
-    item.finished_at = timezone.now()
-    item.save(update_fields=fields)
+        record.fail(exc)
+        return set()
+    if not record.outcomes:  # an import_document that did not call ``record`` (a test double)
+        record(outcome)
+    return outcome.touched_model_ids
+
+
+def _save_items(items: list[ImportItem]) -> None:
+    """Write the outcome fields of ``items`` in one UPDATE ... FROM (VALUES ...): ``bulk_update``
+    builds a CASE per field and row, which cost more CPU than storing the documents."""
+    table = ImportItem._meta.db_table
+    rows = ", ".join(["(%s, %s, %s, %s::bigint, %s::bigint, %s::jsonb, %s::timestamptz)"] * len(items))
+    params: list[Any] = []
+    for item in items:
+        params += [item.pk, item.status, item.error, item.document_id, item.model_id,
+                   json.dumps(item.warnings), item.finished_at]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS i SET status = v.status, error = v.error, document_id = v.document_id, "  # noqa: S608
+            f"model_id = v.model_id, warnings = v.warnings, finished_at = v.finished_at "
+            f"FROM (VALUES {rows}) AS v(id, status, error, document_id, model_id, warnings, finished_at) "
+            f"WHERE i.id = v.id",
+            params,
+        )
+
+
+def process_batch(items: list[ImportItem], *, cache: LookupCache, started: set[int] | None = None) -> set[int]:
+    """Import claimed items in one transaction (one commit, bulk statements; see ImportBatch).
+
+    Each document still succeeds or fails alone. ``started`` collects the ids of the items whose
+    import began, so that after a lost connection only their attempts count.
+    """
+    started = started if started is not None else set()
+    if len(items) == 1:
+        started.add(items[0].pk)
+        return process_item(items[0], cache=cache)
+    records = [_ItemRecord(item, save=False) for item in items]
+    # Text items only: bytes are decoded (or refused) by import_document, which looks them up itself.
+    digests = [content_hash(item.content) for item in items if item.content_bytes is None]
+    try:
+        with transaction.atomic():
+            batch = ImportBatch(cache, digests)
+            for item, record in zip(items, records):
+                started.add(item.pk)
+                try:
+                    outcome = import_document(_item_content(item), origin=item.name,
+                                              repo_id_hint=item.repo_id_hint, cache=cache, record=record,
+                                              batch=batch)
+                except ImportFailed as exc:
+                    record.fail(exc)
+                except DatabaseError:
+                    raise  # outside any savepoint: the group's transaction is spoilt (handled below)
+                except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+                    record.fail(exc)
+                else:
+                    if not record.outcomes and outcome.status != ItemStatus.RUNNING:
+                        record(outcome)  # a test double that neither staged nor recorded
+            batch.flush()
+            _save_items(items)
+    except Exception as exc:
+        cache.forget()
+        if connection_lost(exc):
+            raise
+        # An error outside the documents' savepoints (e.g. a statement timeout on a lookup) spoilt
+        # the group's transaction, which rolled back: import its items one by one instead.
+        logger.warning("import batch of %d items failed (%s); importing them one by one", len(items), exc)
+        touched: set[int] = set()
+        for item in items:
+            touched |= process_item(item, cache=cache)
+        return touched
+    touched = set(batch.touched)
+    for record in records:
+        for done in record.outcomes:
+            touched |= done.touched_model_ids
     return touched
 
 
@@ -505,9 +731,14 @@ def connection_lost(exc: BaseException) -> bool:
     return raw is None or raw.closed or bool(getattr(raw, "broken", False))
 
 
-def _release(item: ImportItem) -> None:
+def _release(item: ImportItem, *, counted: bool = True) -> None:
     """Hand an item interrupted by a database outage back to the queue. The attempt still counts,
-    so a document that brings the database down every time is quarantined like any other."""
+    so a document that brings the database down every time is quarantined like any other; an item
+    of the same batch whose import had not begun gets its attempt back (``counted=False``)."""
+    if not counted:
+        ImportItem.objects.filter(pk=item.pk, status=ItemStatus.RUNNING).update(
+            status=ItemStatus.PENDING, attempts=F("attempts") - 1)
+        return
     quarantine = item.attempts >= settings.JOB_MAX_ATTEMPTS
     ImportItem.objects.filter(pk=item.pk, status=ItemStatus.RUNNING).update(
         status=ItemStatus.QUARANTINED if quarantine else ItemStatus.PENDING,
@@ -530,27 +761,29 @@ def run_import_job(job_id: int) -> ImportJob | None:
     cache = LookupCache()
     reported = time.monotonic()
     outages = 0
+    batch_size = max(1, settings.IMPORT_BATCH_SIZE)
     while True:
-        item: ImportItem | None = None
+        claimed: list[ImportItem] = []
+        started: set[int] = set()
         try:
-            if (item := _claim_next_item(job)) is None:
+            if not (claimed := _claim_items(job, batch_size)):
                 break
-            touched |= process_item(item, cache=cache)
+            touched |= process_batch(claimed, cache=cache, started=started)
             if time.monotonic() - reported >= PROGRESS_INTERVAL_SECONDS:
                 refresh_job_counts(job)
                 reported = time.monotonic()
         except DATABASE_UNAVAILABLE as exc:
             if not connection_lost(exc):
                 raise
-            # A restart or failover of PostgreSQL mid-batch: every item commits on its own, so
-            # nothing is half-written; wait for the database and carry on where we were. Rows
-            # created in the lost transaction may be in the cache: start it afresh.
+            # A restart or failover of PostgreSQL mid-batch: every group of items commits on its
+            # own, so nothing is half-written; wait for the database and carry on where we were.
+            # Rows created in the lost transaction may be in the cache: start it afresh.
             outages += 1
             cache.forget()
             logger.warning("import job %s: database unavailable (%s); waiting", job_id, str(exc).strip()[:200])
             wait_for_database(settings.DB_OUTAGE_WAIT_SECONDS)
-            if item is not None:
-                _release(item)
+            for item in claimed:
+                _release(item, counted=item.pk in started)
     if outages:
         logger.warning("import job %s recovered from %d database outage(s)", job_id, outages)
     refresh_job_counts(job)

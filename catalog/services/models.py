@@ -153,6 +153,11 @@ def apply_model_facts(model: LLMModel, facts: ModelFacts, *, own_document: bool)
 
 def facts_to_json(value: Any) -> Any:
     """dataclasses/dates -> JSON-serialisable structures for SourceDocument.parsed_facts."""
+    # Leaves first: they are most of the thousands of values of a parsed card.
+    if value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN is not JSON
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: facts_to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):

@@ -252,6 +252,9 @@ CELERY_BEAT_SCHEDULE = {
 # at most JOB_MAX_ATTEMPTS times; then it is quarantined with its last error.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "120"))
 JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+# Items an import worker claims and commits together (one transaction, one durable commit, bulk
+# statements); each document still rolls back alone. 1 imports item by item.
+IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "50"))
 # How long a running import waits for PostgreSQL to come back (restart, failover) before giving
 # the job up to the reaper.
 DB_OUTAGE_WAIT_SECONDS = float(os.environ.get("DB_OUTAGE_WAIT_SECONDS", "300"))

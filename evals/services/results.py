@@ -34,12 +34,32 @@ def store_document_results(
     Runs (with their history rows) and results are inserted in bulk: three statements per document
     however many runs it holds.
     """
-    if not parsed.runs:
+    return store_documents_results([(document, parsed, model)], cache=cache)
+
+
+def store_documents_results(
+    documents: list[tuple[SourceDocument, ParsedDocument, LLMModel]], *, cache: LookupCache | None = None
+) -> set[int]:
+    """``store_document_results`` for a group of documents: three statements for the whole group."""
+    if not any(parsed.runs for _document, parsed, _model in documents):
         return set()
     benchmarks = _benchmark_ids(cache)
     touched: set[int] = set()
     runs: list[EvalRun] = []
     results: list[Result] = []
+    for document, parsed, model in documents:
+        _collect(document, parsed, model, cache, benchmarks, runs, results, touched)
+    if runs:
+        bulk_create_with_history(runs, EvalRun)
+    Result.objects.bulk_create(results, batch_size=1000)
+    return touched
+
+
+def _collect(
+    document: SourceDocument, parsed: ParsedDocument, model: LLMModel, cache: LookupCache | None,
+    benchmarks: dict[str, int], runs: list[EvalRun], results: list[Result], touched: set[int],
+) -> None:
+    """The unsaved runs and results of one document, appended to ``runs`` and ``results``."""
     for fact in parsed.runs:
         subject = model
         if fact.subject:
@@ -77,10 +97,6 @@ def store_document_results(
                     normalized=r.normalized,
                 )
             )
-    if runs:
-        bulk_create_with_history(runs, EvalRun)
-    Result.objects.bulk_create(results, batch_size=1000)
-    return touched
 
 
 def _new_run(fact: EvalRunFact, *, document: SourceDocument, model: LLMModel, third_party: bool) -> EvalRun:
