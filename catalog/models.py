@@ -111,10 +111,11 @@ class LLMModel(models.Model):
             models.Index(fields=["-downloads"], name="llmmodel_downloads_idx"),
             # The home page's "recently updated" list walks this instead of sorting the catalog.
             models.Index(fields=["-updated_at", "-id"], name="llmmodel_updated_idx"),
-            # Covers every column the home page's counts and size chart aggregate, so they are
-            # index-only scans of a few MB instead of reads of the whole (wide) table.
-            models.Index(fields=["is_stub", "is_moe", "total_params_b"], include=["result_count"],
-                         name="llmmodel_stats_idx"),
+            # Covers every column the home page's counts and size chart aggregate AND every column the
+            # catalog's facet query reads (selectors.facets), so both are index-only scans of a few MB
+            # instead of reads of the whole (wide: search vectors) table, for any filter on these columns.
+            models.Index(fields=["is_stub", "is_moe", "total_params_b"],
+                         include=["result_count", "family", "license", "id"], name="llmmodel_facets_idx"),
         ]
 
     def __str__(self) -> str:

@@ -46,7 +46,7 @@ def home_summary() -> tuple[dict[str, int], list[tuple[str, int, int]]]:
     """The home page's catalog counts and its size chart rows, (bucket label, dense, MoE) over
     documented models, from ONE grouped query over the model table.
 
-    It groups by (is_stub, is_moe, total_params_b) -- exactly the key of ``llmmodel_stats_idx``,
+    It groups by (is_stub, is_moe, total_params_b) -- exactly the key of ``llmmodel_facets_idx``,
     which also carries result_count -- so PostgreSQL streams an index-only scan of a few MB into
     one row per distinct size (dozens, not 100,000), and the buckets are summed here. Buckets
     share their boundary values (both ends inclusive, like the filters), so a model of exactly
