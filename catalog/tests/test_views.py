@@ -508,8 +508,13 @@ def test_model_page_query_count_does_not_grow(client, catalog, django_assert_num
     from django.test.utils import CaptureQueriesContext
 
     model = catalog["base"]
+    # Merged from the start, so both pages look for a merge uplift (only merged models have one).
+    LineageEdgeFactory(child=model, parent=LLMModelFactory(repo_id="parents/first"), kind=EdgeKind.MERGE)
     with CaptureQueriesContext(connection) as small:
         assert client.get(model.get_absolute_url()).status_code == 200
+    # Model, edges (both directions at once), recipes, variants, documents; the scores panel's runs,
+    # results, claim checks, scores, flags and uplift; the hardware panel's quantizations and GPUs.
+    assert len(small) <= 13, [q["sql"][:80] for q in small]
     for i in range(25):
         child = LLMModelFactory(repo_id=f"kids/child-{i}")
         LineageEdgeFactory(child=child, parent=model, kind=[EdgeKind.FINETUNE, EdgeKind.ADAPTER][i % 2])
