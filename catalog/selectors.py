@@ -46,7 +46,7 @@ def home_summary() -> tuple[dict[str, int], list[tuple[str, int, int]]]:
     """The home page's catalog counts and its size chart rows, (bucket label, dense, MoE) over
     documented models, from ONE grouped query over the model table.
 
-    It groups by (is_stub, is_moe, total_params_b) -- exactly the key of ``llmmodel_stats_idx``,
+    It groups by (is_stub, is_moe, total_params_b) -- exactly the key of ``llmmodel_facets_idx``,
     which also carries result_count -- so PostgreSQL streams an index-only scan of a few MB into
     one row per distinct size (dozens, not 100,000), and the buckets are summed here. Buckets
     share their boundary values (both ends inclusive, like the filters), so a model of exactly
@@ -215,20 +215,15 @@ def _repo_id_matches(repo_id: str) -> Q:
     return Q(Exact(Lower("repo_id"), repo_id.lower()))
 
 
+EDGE_FIELDS = ("id", "kind", "params", "confidence", "evidence", "child_id", "parent_id", "source_document_id")
+
+
 def model_detail(repo_id: str) -> LLMModel | None:
-    """The model with everything its page shows, in six queries. Repo ids match case-insensitively
+    """The model with everything its page shows, in five queries. Repo ids match case-insensitively
     (the Hub treats them so, and the database enforces case-insensitive uniqueness)."""
-    return (
+    model = (
         LLMModel.objects.select_related("organization")
         .prefetch_related(
-            Prefetch("parent_edges", queryset=LineageEdge.objects.select_related("parent")
-                     .only("id", "kind", "params", "confidence", "evidence", "child_id", "parent_id",
-                           "source_document_id", *(f"parent__{f}" for f in NODE_FIELDS))
-                     .order_by("kind", "parent__repo_id")),
-            Prefetch("child_edges", queryset=LineageEdge.objects.select_related("child")
-                     .only("id", "kind", "params", "confidence", "evidence", "child_id", "parent_id",
-                           "source_document_id", *(f"child__{f}" for f in NODE_FIELDS))
-                     .order_by("kind", "child__repo_id")),
             Prefetch("merge_recipes", queryset=MergeRecipe.objects.select_related("base_model")
                      .only("id", "model_id", "step", "tool", "method", "dtype", "gate_mode", "experts_per_token",
                            "parameters", "raw_config", "parsed_config", "source_document_id",
@@ -242,6 +237,35 @@ def model_detail(repo_id: str) -> LLMModel | None:
         .filter(_repo_id_matches(repo_id))
         .first()
     )
+    if model is not None:
+        _prefetch_edges(model)
+    return model
+
+
+def _prefetch_edges(model: LLMModel) -> None:
+    """Both directions of the model's lineage in ONE query (two index scans OR-ed by PostgreSQL),
+    stored as ``parent_edges`` / ``child_edges`` prefetches exactly as prefetch_related would store
+    them, so ``model.parent_edges.all()`` and the serializers read them without a query."""
+    edges = list(
+        LineageEdge.objects.filter(Q(child=model) | Q(parent=model)).select_related("parent", "child")
+        .only(*EDGE_FIELDS, *(f"parent__{f}" for f in NODE_FIELDS), *(f"child__{f}" for f in NODE_FIELDS))
+        # Parents share the child and children the parent, so this one order is (kind, other end's
+        # repo id) for both lists, in the database's collation as before.
+        .order_by("kind", "parent__repo_id", "child__repo_id")
+    )
+    parents = [e for e in edges if e.child_id == model.pk]
+    children = [e for e in edges if e.parent_id == model.pk]
+    for edge in parents:
+        edge.child = model
+    for edge in children:
+        edge.parent = model
+    cache = getattr(model, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = model._prefetched_objects_cache = {}
+    for name, rows in (("parent_edges", parents), ("child_edges", children)):
+        queryset = getattr(model, name).all()
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        cache[name] = queryset
 
 
 def model_summary(repo_id: str) -> LLMModel | None:

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from catalog.models import EdgeKind, LineageEdge
+from catalog.querysets import ContainsIgnoringCase
 from evals.models import Score, VerificationStatus
 
 BOARD_SORTS = {
@@ -58,7 +59,9 @@ class ScoreFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
-        return queryset.filter(model__repo_id__icontains=value) if value else queryset
+        # ILIKE on the bare column, which the trigram index on repo_id answers; ``icontains``
+        # compiles to UPPER(repo_id) LIKE ..., which no index answers, and scanned every model.
+        return queryset.filter(ContainsIgnoringCase(F("model__repo_id"), value)) if value else queryset
 
     def filter_merged(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from catalog.models import LLMModel
+from catalog.models import EdgeKind, LLMModel
 from evals.models import ClaimCheck, EvalRun, Leaderboard, LeaderboardMember, MergeUplift, Result, ResultFlag, Score
 
 
@@ -27,20 +27,6 @@ def leaderboard_scores(board: Leaderboard) -> QuerySet[Score]:
 
 def model_scores(model: LLMModel) -> list[Score]:
     return list(Score.objects.filter(model=model).select_related("leaderboard").order_by("leaderboard__position"))
-
-
-def model_runs(model: LLMModel) -> list[EvalRun]:
-    """Every run about the model with its results, benchmark names, claim checks and document."""
-    return list(
-        EvalRun.objects.filter(model=model)
-        .select_related("source_document")
-        .prefetch_related(
-            Prefetch("results", queryset=Result.objects.select_related("benchmark").order_by("benchmark__key",
-                                                                                          "raw_name", "metric")),
-            Prefetch("claim_checks", queryset=ClaimCheck.objects.order_by("aggregate")),
-        )
-        .order_by("third_party_claim", "source", "-created_at")
-    )
 
 
 def model_flags(model: LLMModel) -> list[ResultFlag]:
@@ -153,7 +139,7 @@ def compare_boards(models: list[LLMModel]) -> list[dict]:
 
 
 def uplift_by_method() -> list[tuple[str, dict]]:
-    from django.db.models import Avg, Count, Q
+    from django.db.models import Avg, Count
 
     rows = (MergeUplift.objects.exclude(method="").values("method")
             .annotate(n=Count("pk"), mean_vs_best=Avg("vs_best_parent"), mean_vs_mean=Avg("vs_mean_parents"),
@@ -163,17 +149,36 @@ def uplift_by_method() -> list[tuple[str, dict]]:
 
 
 def model_scores_context(model: LLMModel) -> dict:
-    """Everything the model page's scores section shows, in a constant number of queries."""
-    runs = model_runs(model)
+    """Everything the model page's scores section shows, in a constant number of queries (five or six).
+
+    The runs about the model and the third-party claims its own documents make are ONE query (an OR
+    of two index scans; the document ids come from the model page's prefetch). Only merged models have
+    a merge uplift (scoring computes it for children of merge and MoE-expert edges), so the parent
+    edges, prefetched too, say whether to look for one.
+    """
+    document_ids = [d.pk for d in model.documents.all()]
+    runs = list(
+        EvalRun.objects.filter(Q(model=model) | Q(source_document_id__in=document_ids, third_party_claim=True))
+        .select_related("source_document", "model")
+        .prefetch_related(
+            Prefetch("results", queryset=Result.objects.select_related("benchmark").order_by("benchmark__key",
+                                                                                          "raw_name", "metric")),
+            Prefetch("claim_checks", queryset=ClaimCheck.objects.order_by("aggregate")),
+        )
+        .order_by("third_party_claim", "source", "-created_at")
+    )
+    about = [r for r in runs if r.model_id == model.pk]
+    claims_made = [r for r in runs if r.third_party_claim and r.source_document_id in document_ids]
+    # EvalRun's default order, which the separate query used to return them in.
+    claims_made.sort(key=lambda r: r.created_at, reverse=True)
+    claims_made.sort(key=lambda r: r.model_id)
+    merged = any(e.kind in (EdgeKind.MERGE, EdgeKind.MOE_EXPERT) for e in model.parent_edges.all())
     return {
         "model": model,
         "scores": model_scores(model),
-        "own_runs": [r for r in runs if not r.third_party_claim],
-        "claims_by_others": [r for r in runs if r.third_party_claim],
+        "own_runs": [r for r in about if not r.third_party_claim],
+        "claims_by_others": [r for r in about if r.third_party_claim],
         "flags": model_flags(model),
-        "uplift": MergeUplift.objects.filter(model=model).first(),
-        "claims_made": list(
-            EvalRun.objects.filter(source_document__model=model, third_party_claim=True)
-            .select_related("model").prefetch_related("claim_checks")
-        ),
+        "uplift": MergeUplift.objects.filter(model=model).first() if merged else None,
+        "claims_made": claims_made,
     }
