@@ -24,6 +24,7 @@ from catalog.models import (
     QuantizedVariant,
     SourceDocument,
 )
+from config.sitecache.memo import memoized
 
 # (label, low, high) in billions; both ends inclusive, exactly like the params_min/params_max
 # filters the facet links set, so a facet's count is the number of rows its link shows.
@@ -172,8 +173,15 @@ def facets(queryset: QuerySet[LLMModel]) -> Facets:
             SELECT e.parent_id, e.params ->> 'format' FROM {edge} e JOIN m ON m.id = e.parent_id WHERE e.kind = %s
         ) AS q WHERE q.fmt = ANY(%s) GROUP BY 2
     """
+    params = [*rows_params, *bucket_params, EdgeKind.QUANTIZED.value, list(QuantFormat.values)]
+    # The same filter's facets serve every page number and sort order of it, and the unfiltered
+    # catalog's serve everyone: kept under the catalog version (185 ms of SQL at 100,000 models).
+    return memoized("facets", (sql, tuple(map(repr, params))), lambda: _facets_from(sql, params))
+
+
+def _facets_from(sql: str, params: list[Any]) -> Facets:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*rows_params, *bucket_params, EdgeKind.QUANTIZED.value, list(QuantFormat.values)])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     found: dict[str, dict[str, int]] = {}
     for facet, key, n in rows:
