@@ -77,7 +77,7 @@ def generate(n_models: int, *, seed: int = 7, first_model_id: int = 1, first_org
              first_run_id: int = 1, prefix: str = "synth") -> SyntheticCatalog:
     rng = random.Random(seed)
     cat = SyntheticCatalog()
-    n_orgs = max(5, n_models // 50)
+    n_orgs = max(5, n_models // 50) if n_models > 0 else 0  # --models 0 --delete: just the delete
     for i in range(n_orgs):
         slug = f"{prefix}-{rng.choice(WORDS)}-{i}"
         cat.orgs.append((first_org_id + i, slug, slug.replace("-", " ").title()))

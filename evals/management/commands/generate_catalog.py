@@ -85,8 +85,12 @@ class Command(BaseCommand):
                 " GROUP BY r.model_id) c WHERE c.model_id = m.id AND m.id >= %s",
                 [cat.models[0][0] if cat.models else 0],
             )
-            cursor.execute("ANALYZE")
             catalog_changed()  # COPY sends no model signal
+        with connection.cursor() as cursor:
+            # Statistics and visibility maps now, not whenever autovacuum gets there (if it is on at
+            # all): the first pages after a bulk load would otherwise be planned for empty tables.
+            # VACUUM cannot run in a transaction (a caller's, or a test's): ANALYZE then.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"{len(cat.models):,} models, {len(cat.edges):,} edges, {len(cat.recipes):,} merge recipes, "
