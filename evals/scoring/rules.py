@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, NamedTuple
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Hashable, Iterable, Mapping, NamedTuple, TypeVar
 
 from evals.scoring.specs import BY_KEY, LeaderboardSpec, MemberSpec
 
@@ -353,6 +354,35 @@ def rank(outcomes: Mapping[int, ScoreOutcome], *, higher_is_better: bool = True)
              if o.complete and o.average is not None and _finite(o.average)}
     position = {v: i + 1 for i, v in enumerate(sorted(set(keyed.values()), reverse=higher_is_better))}
     return {m: position[v] for m, v in keyed.items()}
+
+
+K = TypeVar("K", bound=Hashable)
+# Wide enough for any finite float8 (about 310 digits before the point) plus six decimals.
+_DB_ROUNDING = Context(prec=400, rounding=ROUND_HALF_UP)
+_SIX_PLACES = Decimal("0.000001")
+
+
+def db_rank_key(average: float) -> Decimal:
+    """``round(average::numeric, 6)`` as PostgreSQL computes it: float8 -> numeric keeps 15
+    significant digits, then rounds half away from zero. Ranking on this key gives exactly the
+    ties the database's window function gives."""
+    return Decimal(f"{average:.15g}").quantize(_SIX_PLACES, context=_DB_ROUNDING)
+
+
+def dense_ranks(averages: Mapping[K, float]) -> dict[K, int] | None:
+    """Dense rank, highest first (ties share a rank: 1, 1, 2), keyed as ``db_rank_key`` keys
+    them; None when an average is not finite (left to the database, which orders NaN first)."""
+    keys: dict[K, Decimal] = {}
+    cache: dict[float, Decimal] = {}  # boards repeat their averages often
+    for item, average in averages.items():
+        if not _finite(average):
+            return None
+        key = cache.get(average)
+        if key is None:
+            key = cache[average] = db_rank_key(average)
+        keys[item] = key
+    position = {v: i + 1 for i, v in enumerate(sorted(set(keys.values()), reverse=True))}
+    return {item: position[key] for item, key in keys.items()}
 
 
 def member_metrics(member: MemberSpec) -> tuple[str, ...]:
