@@ -168,21 +168,28 @@ def pick(rows: Iterable[ResultRow], benchmark: str, metrics: tuple[str, ...], sh
 def _pick_member(member: _Member, rows: list[ResultRow], preferred_runs: set[int]
                  ) -> tuple[ResultRow | None, list[str]]:
     wanted = member.shots
+    metric_rank = member.metric_rank
+    mean_of = member.mean_of
     best: ResultRow | None = None
     best_key: tuple = ()
     parts: dict[int, dict[str, ResultRow]] = {}
+    # The hot loop of a job (a million calls): _shots_ok and _finite are inlined for float values.
     for row in rows:
         metric = row.metric
-        rank = member.metric_rank.get(metric)
-        if rank is None and metric not in member.mean_of:
+        rank = metric_rank.get(metric)
+        if rank is None and metric not in mean_of:
             continue
-        if not _shots_ok(row.shots, wanted) or not _finite(row.value):
+        shots = row.shots
+        if wanted is not None and shots is not None and shots != wanted:
             continue
-        if metric in member.mean_of:
+        value = row.value
+        if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
+            continue
+        if metric in mean_of:
             parts.setdefault(row.run_id, {}).setdefault(metric, row)
         if rank is None:
             continue
-        key = (rank, row.shots is None and wanted is not None, row.run_id not in preferred_runs,
+        key = (rank, shots is None and wanted is not None, row.run_id not in preferred_runs,
                row.source_rank, -row.run_id)
         if best is None or key < best_key:
             best, best_key = row, key
@@ -219,13 +226,20 @@ def _subset(member: _Member, buckets: Mapping[str, list[ResultRow]]
     Returns (mean, run, values in task order, notes); mean is None when no run is complete
     (values then hold what the most complete run has, for diagnostics)."""
     wanted = member.shots
+    task_metric_rank = member.task_metric_rank
     by_run: dict[int, dict[str, tuple[tuple, ResultRow]]] = {}
     for task in member.tasks:
         for row in buckets.get(task, ()):
-            rank = member.task_metric_rank.get(row.metric)
-            if rank is None or not _shots_ok(row.shots, wanted) or not _finite(row.value):
+            rank = task_metric_rank.get(row.metric)
+            if rank is None:
                 continue
-            key = (rank, row.shots is None and wanted is not None)
+            shots = row.shots
+            if wanted is not None and shots is not None and shots != wanted:
+                continue
+            value = row.value
+            if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
+                continue
+            key = (rank, shots is None and wanted is not None)
             found = by_run.setdefault(row.run_id, {})
             current = found.get(task)
             if current is None or key < current[0]:
@@ -261,7 +275,10 @@ def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> Score
     for member in plan.members:
         key = member.benchmark
         sub_notes: list[str] = []
-        if member.tasks:
+        # A run can only complete the aggregate when every task has rows, and only the
+        # aggregate's own tasks make a note about a partial run: else _subset has nothing to say
+        # (a v1-only model on the Nous board has ARC, HellaSwag and Winogrande, shared tasks).
+        if member.tasks and (not member.own_tasks.isdisjoint(buckets) or all(t in buckets for t in member.tasks)):
             mean, run_id, _values, sub_notes = _subset(member, buckets)
             if mean is not None and run_id is not None:
                 components[key], runs[key] = mean, run_id
@@ -322,6 +339,38 @@ def score(rows: Iterable[ResultRow], spec: LeaderboardSpec) -> ScoreOutcome:
         return _score_buckets(plan, _bucket(rows, plan.relevant))
     except (TypeError, ValueError, AttributeError) as exc:  # malformed rows: a clean empty outcome
         return _invalid(plan, exc)
+
+
+def bucket_rows(rows: Iterable[ResultRow]) -> dict[str, list[ResultRow]]:
+    """A model's rows grouped by benchmark key, in their order: one grouping serves every board
+    (``score_bucketed``)."""
+    buckets: dict[str, list[ResultRow]] = {}
+    for row in rows:
+        found = buckets.get(row.benchmark)
+        if found is None:
+            buckets[row.benchmark] = [row]
+        else:
+            found.append(row)
+    return buckets
+
+
+def score_bucketed(buckets_by_model: Mapping[int, Mapping[str, list[ResultRow]]], spec: LeaderboardSpec
+                   ) -> dict[int, ScoreOutcome]:
+    """``score_many`` for rows already grouped by benchmark key (``bucket_rows``, or built so
+    while loading); groups of other boards' benchmarks are ignored. A scoring job groups each
+    model's rows once instead of once per board."""
+    plan = _plan(spec)
+    relevant = plan.relevant
+    out: dict[int, ScoreOutcome] = {}
+    for model_id, buckets in buckets_by_model.items():
+        try:
+            if relevant.isdisjoint(buckets):  # nothing of this board: what _score_buckets gives
+                out[model_id] = ScoreOutcome(plan.slug, None, False, 0.0, {}, {}, list(plan.order), [])
+                continue
+            out[model_id] = _score_buckets(plan, buckets)
+        except (TypeError, ValueError, AttributeError) as exc:
+            out[model_id] = _invalid(plan, exc)
+    return out
 
 
 def relevant_benchmarks(spec: LeaderboardSpec) -> frozenset[str]:

@@ -39,7 +39,8 @@ from django.utils import timezone
 from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
-from evals.scoring.rules import ResultRow, ScoreOutcome, dense_ranks, relevant_benchmarks, score_many
+from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_benchmarks, score_bucketed,
+                                 score_many)
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
@@ -106,7 +107,7 @@ class _Loaded:
     """One chunk's inputs, as plain tuples."""
 
     runs: dict[int, _Run]
-    rows_by_model: dict[int, list[ResultRow]]
+    rows_by_model: dict[int, dict[str, list[ResultRow]]]  # model_id -> benchmark key -> rows, in load order
     scale_suspects: dict[int, list[tuple]]  # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id)
     rows_by_run: dict[int, list[ResultRow]]  # only runs that state averages (for the claim checks)
     result_counts: dict[int, int]  # every result, with or without a benchmark
@@ -368,7 +369,7 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
                             _json(stated) or {})
         if not third_party:
             own_runs[model_id].append(run_id)
-    loaded = _Loaded(runs, defaultdict(list), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
+    loaded = _Loaded(runs, defaultdict(dict), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
                      {key: pk for pk, key in bench_keys.items()})
     if not runs:
         return loaded
@@ -382,19 +383,25 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
     rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
     counts = loaded.result_counts
     new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
-    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it.
-    last_run, model_id, rank, model_append, run_rows = None, 0, 0, None, None
+    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it. Rows are
+    # grouped by benchmark here, once for every board (the rules' score_bucketed).
+    last_run, model_id, rank, buckets, run_rows = None, 0, 0, {}, None
     for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in cursor.fetchall():
         if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
             last_run, run = run_id, runs[run_id]
             model_id, rank = run.model_id, run.source_rank
-            model_append = rows_by_model[model_id].append
+            buckets = rows_by_model[model_id]
             run_rows = rows_by_run[run_id] if run.stated else None
         counts[model_id] += 1
         if bench_id is None:
             continue
-        row = new_row(ResultRow, (run_id, bench_keys[bench_id], metric, shots, value, normalized, rank))
-        model_append(row)
+        bench = bench_keys[bench_id]
+        row = new_row(ResultRow, (run_id, bench, metric, shots, value, normalized, rank))
+        bucket = buckets.get(bench)
+        if bucket is None:
+            buckets[bench] = [row]
+        else:
+            bucket.append(row)
         if run_rows is not None:
             run_rows.append(row)
         # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
@@ -443,8 +450,8 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
             # The board only sees its own benchmarks' rows: when all of the model's such rows
             # come from this run, the run's outcome is the model's, already computed.
             relevant = relevant_benchmarks(board)
-            if all(row.run_id == run_id for row in loaded.rows_by_model.get(run.model_id, ())
-                   if row.benchmark in relevant):
+            if all(row.run_id == run_id for bench, rows in loaded.rows_by_model.get(run.model_id, {}).items()
+                   if bench in relevant for row in rows):
                 known = outcomes[board.slug].get(run.model_id)
         for aggregate, stated in run.stated.items():
             components = _components_for(aggregate, rows, board, known)
@@ -499,7 +506,8 @@ def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
         # A conflict needs two of the model's own runs: skip the (common) single-run model.
         if len(run_ids) < 2:
             continue
-        own = [row for row in loaded.rows_by_model.get(model_id, ()) if not runs[row.run_id].third_party]
+        own = [row for rows in loaded.rows_by_model.get(model_id, {}).values() for row in rows
+               if not runs[row.run_id].third_party]
         for conflict in find_row_conflicts(own):
             out.setdefault(model_id, []).append((
                 ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
@@ -518,7 +526,7 @@ def _outcomes(chunk: list[int], loaded: _Loaded, board_specs: list[LeaderboardSp
     """Every model's outcome on every board (slug -> model_id -> outcome)."""
     rows_by_model = loaded.rows_by_model
     scope = {m: rows_by_model[m] for m in chunk if m in rows_by_model}
-    return {spec.slug: score_many(scope, spec) for spec in board_specs}
+    return {spec.slug: score_bucketed(scope, spec) for spec in board_specs}
 
 
 def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict[str, int],
