@@ -285,7 +285,11 @@ def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> Score
                 notes.extend(sub_notes)
                 preferred.add(run_id)
                 continue
-        row, row_notes = _pick_member(member, buckets.get(key, []), preferred)
+        member_rows = buckets.get(key)
+        if not member_rows:  # no row of the member's own benchmark: nothing to pick (the usual gap)
+            notes.extend(sub_notes)
+            continue
+        row, row_notes = _pick_member(member, member_rows, preferred)
         if row is None:
             notes.extend(sub_notes)
             continue
