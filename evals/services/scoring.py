@@ -561,12 +561,22 @@ def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict
 
 # --- writing -------------------------------------------------------------------------------
 
+def _json_text(value: dict | list) -> str:
+    """JSON text for a jsonb column: orjson (a cold job writes hundreds of thousands of these),
+    the standard encoder for what orjson refuses (non-string keys)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """COPY rows in (psycopg 3): dicts and lists go in as JSON text."""
     raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
     with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row([json.dumps(v) if isinstance(v, (dict, list)) else v for v in row])
+            write_row([_json_text(v) if isinstance(v, (dict, list)) else v for v in row])
 
 
 def _upsert(cursor: Any, table: str, columns: Sequence[str], conflict: Sequence[str], rows: list[Sequence[Any]]
