@@ -13,7 +13,12 @@ Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
   COPY into a temporary table and one ``INSERT ... ON CONFLICT DO UPDATE``, vanished rows
   through one ``DELETE ... WHERE id = ANY(...)``. An unchanged catalog costs reads only.
 * Chunks are large (fewer transactions and round trips) but bounded, so memory stays flat
-  whatever the catalog size; ranks are recomputed once per board by a window function.
+  whatever the catalog size.
+* Two passes (``score_models``): chunks are computed first, then their score differences are
+  written, so a full job can rank every board in memory in between and write each row once
+  with its rank (a partial job reranks in SQL with a window function).
+* Each model's rows are grouped by benchmark once while loading, for every board; the cyclic
+  garbage collector pauses while a chunk is built (its objects are acyclic).
 """
 
 from __future__ import annotations
