@@ -21,6 +21,7 @@ from catalog.forms import ImportForm
 from catalog.models import EdgeKind, ImportJob, LLMModel
 from catalog.panels import panels_for
 from catalog.services.imports import ImportFailed, create_import_job
+from config.sitecache.middleware import exempt as exempt_from_response_cache
 
 PAGE_SIZE = 40
 # Pagination choice: numbered pages with OFFSET, capped at MAX_PAGES. The total comes free
@@ -47,13 +48,18 @@ FILTER_LABELS = {
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     counts, sizes = selectors.home_summary()
-    return render(request, "catalog/home.html", {
+    recent = selectors.recent_imports()
+    response = render(request, "catalog/home.html", {
         "counts": counts,
-        "recent": selectors.recent_imports(),
+        "recent": recent,
         "updated": selectors.recently_updated(),
         "size_chart": charts.size_distribution(sizes),
         "panels": panels_for("home", request),
     })
+    if any(not job.is_finished for job in recent):
+        # A running job's progress counts change without advancing the catalog version.
+        exempt_from_response_cache(response)
+    return response
 
 
 def _query_string(query: QueryDict, **changes: str | None) -> str:

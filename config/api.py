@@ -18,6 +18,12 @@ class DefaultCursorPagination(CursorPagination):
     ordering = "-pk"
 
 
+def error_body(status_code: int, code: str, message: str, fields: list[dict[str, str]] | None = None
+               ) -> dict[str, Any]:
+    """The one error shape every API answer uses, whichever layer refuses the request."""
+    return {"error": {"status": status_code, "code": code, "message": message, "fields": fields or []}}
+
+
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     """Turn DRF's nested error details into a flat list of {field, message, code}."""
     errors: list[dict[str, str]] = []
@@ -60,7 +66,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = []
         message = str(detail)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-    response.data = {"error": {"status": response.status_code, "code": code, "message": message, "fields": fields}}
+    response.data = error_body(response.status_code, code, message, fields)
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response.data["error"]["retry_after_seconds"] = int(exc.wait)
     return response

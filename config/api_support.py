@@ -42,7 +42,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
-from config.api import DefaultCursorPagination
+from config.api import DefaultCursorPagination, error_body
 from config.api_schema import ApiAutoSchema
 from config.renderers import ORJSONRenderer
 
@@ -155,8 +155,7 @@ class ApiViewMixin:
             logger.error("Internal Server Error: %s", self.request.path, exc_info=uncaught,
                          extra={"status_code": 500, "request": self.request._request})
             signals.got_request_exception.send(sender=None, request=self.request._request)
-            response = Response({"error": {"status": 500, "code": "server_error", "fields": [],
-                                           "message": "Internal server error; it has been logged."}},
+            response = Response(error_body(500, "server_error", "Internal server error; it has been logged."),
                                 status=status.HTTP_500_INTERNAL_SERVER_ERROR)
             response._has_been_logged = True  # django.utils.log.log_response: logged once, above
             return response

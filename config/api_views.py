@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import error_body
 from config.api_support import ApiViewMixin, LoginRateThrottle
 
 TOKEN = inline_serializer("Token", {"expiry": serializers.DateTimeField(), "token": serializers.CharField()})
@@ -106,5 +107,4 @@ def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
 
     Routed only for paths ending in '/', so APPEND_SLASH still redirects /api/models to /api/models/.
     """
-    return JsonResponse({"error": {"status": 404, "code": "not_found", "fields": [],
-                                   "message": f"No API endpoint at {request.path} (see /api/)."}}, status=404)
+    return JsonResponse(error_body(404, "not_found", f"No API endpoint at {request.path} (see /api/)."), status=404)

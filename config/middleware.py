@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from config.api import error_body
+
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -41,9 +43,8 @@ class RequestSizeLimitMiddleware:
         if declared.isdigit() and int(declared) > limit:
             message = f"The request body is {int(declared):,} bytes; the limit is {limit:,}."
             if request.path.startswith("/api/"):
-                return JsonResponse({"error": {"status": 413, "code": "too_large", "message": f"body: {message}",
-                                               "fields": [{"field": "body", "message": message,
-                                                           "code": "too_large"}]}}, status=413)
+                fields = [{"field": "body", "message": message, "code": "too_large"}]
+                return JsonResponse(error_body(413, "too_large", f"body: {message}", fields), status=413)
             body = render_to_string("413.html", {"message": message}, request=request)
             return HttpResponse(body, status=413)
         return self.get_response(request)

@@ -44,6 +44,7 @@ from catalog.services.models import (
     save_with_history,
 )
 from catalog.signals import document_imported, document_superseded, import_job_finished
+from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def import_document(
     try:
         with transaction.atomic():
             outcome = _store(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id, cache=cache)
+            catalog_changed()  # bulk_create and the receivers' rows send no model signal
             if record is not None:
                 record(outcome)
     except BaseException:
@@ -592,6 +594,7 @@ def reap_stuck_jobs() -> list[int]:
                     item.status = ItemStatus.PENDING
                 item.save(update_fields=["status", "error"])
             ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, heartbeat_at=timezone.now())
+            catalog_changed()  # the home page shows job status
             enqueue_import_job(job)
         requeued.append(job.pk)
     return requeued

@@ -50,12 +50,15 @@ INSTALLED_APPS = [
     "catalog",
     "evals",
     "hardware",
+    "config.sitecache",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions/auth/CSRF: a cache hit skips them all (it only serves requests without credentials).
+    "config.sitecache.middleware.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -190,6 +193,43 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "catalog.jobs.JobStatus",
         "ResultFlagKindEnum": "evals.models.ResultFlag.Kind",
     },
+}
+
+# Response cache (sitecache): whole responses to anonymous GETs, keyed by a catalog version every
+# write advances, so an entry is never stale; the expiry is only a safety net. 0 turns it off.
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600"))
+RESPONSE_CACHE_ALIAS = "responses"
+RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(1024 * 1024)))
+# Never cached: the admin, sign-in, import jobs and job progress (it changes without a version bump).
+RESPONSE_CACHE_EXCLUDE = ("/admin/", "/accounts/", "/imports/", "/api/auth/", "/api/imports/",
+                          "/api/scoring-jobs/", "/api/fit-jobs/", "/healthz")
+# Saves in these apps advance the version; these models' rows are job progress, shown only on excluded pages.
+RESPONSE_CACHE_APPS = ("catalog", "evals", "hardware")
+RESPONSE_CACHE_IGNORED_MODELS = ("catalog.ImportItem",)
+
+
+def response_cache_location() -> str:
+    """Redis when there is one (REDIS_URL, else the broker's server, database 2): shared by every
+    worker. Otherwise each process keeps its own memory cache, still correct because the version
+    comes from PostgreSQL on every request."""
+    url = os.environ.get("REDIS_URL", "")
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not url and broker.startswith(("redis://", "rediss://")):
+        scheme_host, _, _db = broker.rpartition("/")
+        url = f"{scheme_host}/2" if scheme_host.count("/") == 2 else broker
+    return url
+
+
+def response_cache_config(url: str) -> dict:
+    if url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "llmcat"}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "responses",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("RESPONSE_CACHE_MAX_ENTRIES", "2000"))}}
+
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    RESPONSE_CACHE_ALIAS: response_cache_config(response_cache_location()),
 }
 
 # Celery: the job rows in PostgreSQL are the truth; the broker only delivers ids.

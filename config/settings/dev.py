@@ -19,13 +19,15 @@ DATABASES = {"default": database_from_env(None if os.environ.get("DATABASE_URL")
 # dev.py sets CELERY_BROKER_URL to a private redis-server when one is installed.
 _FS_BROKER = Path(os.environ.get("LLMCAT_BROKER_FOLDER") or DATA_DIR / "broker")
 if os.environ.get("CELERY_BROKER_URL", "filesystem://") == "filesystem://":
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (_FS_BROKER / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_FS_BROKER / "in"),
         "data_folder_out": str(_FS_BROKER / "in"),
         "processed_folder": str(_FS_BROKER / "processed"),
+        # kombu's default is ./control, relative to wherever the worker was started.
+        "control_folder": str(_FS_BROKER / "control"),
         "store_processed": False,
     }
 if not os.environ.get("CELERY_RESULT_BACKEND"):

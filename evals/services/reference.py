@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evals.scoring import specs
+from config.sitecache.version import catalog_changed
 
 
 def sync_reference_data(benchmark_model: Any = None, leaderboard_model: Any = None,
@@ -18,6 +19,9 @@ def sync_reference_data(benchmark_model: Any = None, leaderboard_model: Any = No
         from evals.models import Benchmark, Leaderboard, LeaderboardMember
 
         benchmark_model, leaderboard_model, member_model = Benchmark, Leaderboard, LeaderboardMember
+        # .update() and queryset deletes below send no model signal. (Migrations pass their historical
+        # models and run before anything is cached.)
+        catalog_changed()
     rows = {}
     for spec in specs.BENCHMARKS:
         rows[spec.key], _ = benchmark_model.objects.update_or_create(

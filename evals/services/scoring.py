@@ -50,6 +50,7 @@ from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
+from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +212,7 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
             if board.pk in unranked:
                 _rerank(board)
         _update_uplift(ids if model_ids is not None else None, boards.get(UPLIFT_BOARD), stats)
+        catalog_changed()
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -291,6 +293,7 @@ def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_ke
     board_specs = [s for s in specs.LEADERBOARDS if s.slug in board_ids]
     with _without_cycle_collection(), transaction.atomic(), connection.cursor() as cursor:
         diff = _score_chunk(cursor, chunk, board_ids, board_specs, bench_keys, stats)
+        catalog_changed()  # claims, flags and counts are written by COPY and raw SQL: no model signal
     return stats, diff
 
 
@@ -310,6 +313,7 @@ def _write_scores_committed(changed: list[tuple], rank_updates: list[tuple[int, 
                 "WHERE s.id = c.id",
                 [[i for i, _ in rank_updates], [r for _, r in rank_updates]],
             )
+        catalog_changed()  # scores are written by COPY and raw SQL: no model signal
     return len(changed)
 
 

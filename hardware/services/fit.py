@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import LLMModel
+from config.sitecache.version import catalog_changed
 from hardware.fit import formulas
 from hardware.models import GPU, FitJob, FitRequirement, QuantizationFormat
 
@@ -156,6 +157,7 @@ def compute_requirements(model_ids: list[int] | None = None, *, chunk: int = 500
             ) as copy:
                 for row in rows:
                     copy.write_row(row)
+            catalog_changed()  # COPY sends no model signal
         written += len(rows)
     return written, len(ids)
 

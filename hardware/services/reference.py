@@ -6,6 +6,7 @@ from typing import Any
 
 from hardware.fit.formulas import memory_share
 from hardware.fit.reference import load_gpus, load_quant_formats
+from config.sitecache.version import catalog_changed
 
 GPU_FIELDS = ("name", "vendor", "memory_gb", "bandwidth_gbs", "fp16_tflops", "memory_kind", "launch_price_usd",
               "form_factor", "release_year", "aliases")
@@ -21,6 +22,7 @@ def sync_reference_data(gpu_model: Any = None, quant_model: Any = None) -> tuple
         from hardware.models import GPU, QuantizationFormat
 
         gpu_model, quant_model = GPU, QuantizationFormat
+        catalog_changed()  # migrations pass historical models (no signals) and run before anything is cached
     gpus = load_gpus()
     for entry in gpus:
         defaults = {f: entry.get(f) for f in GPU_FIELDS if f in entry}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -10,6 +11,8 @@ from catalog.models import ImportJob
 from catalog.services.imports import DocumentInput, create_import_job, run_import_job
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "cards"
+# Corpus cards that, like a downloaded README.md, do not name their repository.
+REPO_IDS = FIXTURES / "corpus_repo_ids.json"
 
 
 class Command(BaseCommand):
@@ -22,7 +25,10 @@ class Command(BaseCommand):
         folders = [FIXTURES / "seeds"] if options["seeds_only"] else [FIXTURES / "seeds", FIXTURES / "corpus"]
         files = sorted(p for folder in folders if folder.exists() for p in folder.iterdir()
                        if p.suffix in {".txt", ".md", ".json"} and p.name != "SEEDS_EXPECTED.md")
-        docs = [DocumentInput(name=f"{p.parent.name}/{p.name}", content=p.read_bytes()) for p in files]
+        hints = {name: repo for name, repo in json.loads(REPO_IDS.read_text()).items() if not name.startswith("_")}
+        docs = [DocumentInput(name=f"{p.parent.name}/{p.name}", content=p.read_bytes(),
+                              repo_id_hint=hints.get(p.name, "") if p.parent.name == "corpus" else "")
+                for p in files]
         job = create_import_job(docs, via=ImportJob.Via.COMMAND, label="demo catalog", enqueue=False)
         job = run_import_job(job.pk)
         self.stdout.write(

@@ -140,7 +140,7 @@ def test_theme_toggle_persists_and_recolours_charts(page, live_server, seeded_li
     assert page.evaluate("document.documentElement.getAttribute('data-theme')") == "dark"
     assert page.get_attribute("[data-theme-toggle]", "aria-pressed") == "true"
     dark_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert dark_bg != light_bg
+    assert (light_bg, dark_bg) == ("rgb(246, 247, 249)", "rgb(15, 17, 21)")  # --bg's two palette values
     # The chart was redrawn with light text for the dark background.
     page.wait_for_function(
         "document.querySelector('.plotly-chart')._fullLayout.font.color === '#e6e9ee'", timeout=5_000)
@@ -160,6 +160,8 @@ def test_dark_theme_follows_the_system_preference(make_page, live_server, seeded
     wait_for_charts(page)
     assert page.evaluate("document.documentElement.getAttribute('data-theme')") == "auto"
     assert page.evaluate("window.llmTheme()") == "dark"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 17, 21)"
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(230, 233, 238)"
     screenshot(page, "model-dark-os")
     page.watch.assert_clean()
 

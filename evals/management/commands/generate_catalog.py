@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import LineageEdge, LLMModel, MergeRecipe, Organization, QuantizedVariant
 from evals.models import Benchmark, EvalRun, Result
 from evals.synthetic import generate
+from config.sitecache.version import catalog_changed
 
 
 def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
@@ -85,6 +86,7 @@ class Command(BaseCommand):
                 [cat.models[0][0] if cat.models else 0],
             )
             cursor.execute("ANALYZE")
+            catalog_changed()  # COPY sends no model signal
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"{len(cat.models):,} models, {len(cat.edges):,} edges, {len(cat.recipes):,} merge recipes, "
@@ -98,4 +100,5 @@ class Command(BaseCommand):
             ids = list(LLMModel.objects.filter(repo_id__startswith=f"{prefix}-").values_list("pk", flat=True))
             LLMModel.objects.filter(pk__in=ids).delete()
             Organization.objects.filter(slug__startswith=f"{prefix}-").delete()
+            catalog_changed()
         self.stdout.write(f"Deleted {len(ids):,} synthetic models.")

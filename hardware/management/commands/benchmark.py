@@ -6,18 +6,24 @@
 Figures: parse and import throughput (one process), scoring and fit-matrix throughput, and
 request latency p50/p95/p99 + throughput for the main pages and API endpoints under concurrent
 load from this process against gunicorn on loopback, with SQL queries per request and the same
-query in raw SQL so the web layer's overhead shows as a ratio.
+query in raw SQL so the web layer's overhead shows as a ratio. Each endpoint is measured twice: UNCACHED
+(a server with RESPONSE_CACHE_SECONDS=0) and CACHED (warm response-cache hits); then a mixed workload
+over a few hundred distinct URLs from a cold cache shows the hit rate and latency a real site would
+see. The load comes from wrk when it is installed (``apt-get install wrk``; --client python forces the
+threaded Python client, which competes with gunicorn for the CPUs).
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +32,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import LLMModel, SourceDocument
@@ -55,6 +61,11 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=300, help="Requests per endpoint.")
         parser.add_argument("--concurrency", type=int, default=8)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
+        parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
+                            help="Load generator: wrk when installed (auto), else Python threads.")
+        parser.add_argument("--seconds", type=float, default=10, help="Duration per endpoint with wrk.")
+        parser.add_argument("--mixed", type=int, default=1500,
+                            help="Requests in the mixed many-URL workload against the cache (0 skips it).")
         parser.add_argument("--import-cards", type=int, default=500, help="Generated cards for import throughput.")
         parser.add_argument("--skip", nargs="*", default=[], choices=["parse", "import", "score", "fit", "http"])
         parser.add_argument("--cold-scoring", action="store_true",
@@ -74,7 +85,8 @@ class Command(BaseCommand):
             rows += self.bench_fit()
         self.print_table("Throughput", rows)
         if "http" not in skip:
-            self.bench_http(options["requests"], options["concurrency"], options["workers"])
+            self.bench_http(options["requests"], options["concurrency"], options["workers"], options["client"],
+                            options["seconds"], options["mixed"])
 
     # -- throughput -------------------------------------------------------
     def corpus(self) -> list[bytes]:
@@ -198,44 +210,159 @@ class Command(BaseCommand):
                 timings.append((time.perf_counter() - started) * 1000)
         return statistics.median(timings)
 
-    def query_count(self, path: str) -> tuple[int, int]:
+    def query_count(self, path: str, *, cached: bool) -> tuple[int, int]:
+        """SQL statements for one request: uncached (cache off), or a warm hit (the second request)."""
         client = Client()
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(path)
+        with override_settings(RESPONSE_CACHE_SECONDS=600 if cached else 0):
+            if cached:
+                client.get(path)
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(path)
         return len(ctx.captured_queries), response.status_code
 
-    def bench_http(self, n_requests: int, concurrency: int, workers: int) -> None:
+    def start_server(self, workers: int, *, cache_seconds: int) -> tuple[subprocess.Popen, int]:
         port = _free_port()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"),
-               "DEBUG": "false", "THROTTLE_ANON": "1000000/min", "THROTTLE_USER": "1000000/min"}
+               "DEBUG": "false", "THROTTLE_ANON": "1000000/min", "THROTTLE_USER": "1000000/min",
+               "RESPONSE_CACHE_SECONDS": str(cache_seconds)}
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--log-level", "warning", "--env",
              f"DJANGO_SETTINGS_MODULE={env['DJANGO_SETTINGS_MODULE']}"],
             cwd=settings.BASE_DIR, env=env,
         )
-        try:
-            self.wait_for(port)
-            rows = []
-            for label, path, sql in self.endpoints():
-                queries, status = self.query_count(path)
-                latencies, wall = self.load(port, path, n_requests, concurrency)
-                raw = self.raw_sql_ms(sql) if sql else None
-                p50 = _percentile(latencies, 50)
-                rows.append((label, status, queries, p50, _percentile(latencies, 95), _percentile(latencies, 99),
-                             len(latencies) / wall, raw, p50 / raw if raw else None))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        header = f"{'endpoint':32} {'status':>6} {'SQL':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} " \
+        self.wait_for(port)
+        return server, port
+
+    def stop_server(self, server: subprocess.Popen) -> None:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    def bench_http(self, n_requests: int, concurrency: int, workers: int, client: str, seconds: float,
+                   mixed: int) -> None:
+        """Each endpoint UNCACHED (a server with RESPONSE_CACHE_SECONDS=0) and CACHED (warm hits), then a
+        mixed workload over many distinct URLs from a cold cache, whose hit rate is what a real site sees."""
+        use_wrk = client == "wrk" or (client == "auto" and shutil.which("wrk") is not None)
+        loader = "wrk (C, event loop: little CPU taken from the server)" if use_wrk else \
+            "Python threads in this process (they compete with gunicorn for the CPUs)"
+        rows = []
+        for mode, cache_seconds in (("uncached", 0), ("cached", 600)):
+            server, port = self.start_server(workers, cache_seconds=cache_seconds)
+            try:
+                for label, path, sql in self.endpoints():
+                    queries, status = self.query_count(path, cached=cache_seconds > 0)
+                    # Warm-up, concurrent so that every worker gets some: imports, connections and, with a
+                    # per-process memory cache, each worker's own stored entry.
+                    self.load(port, path, 4 * workers, concurrency, warm=False)
+                    if use_wrk:
+                        latencies, rps = self.load_wrk(port, path, concurrency, seconds)
+                    else:
+                        times, wall = self.load(port, path, n_requests, concurrency)
+                        latencies = (_percentile(times, 50), _percentile(times, 95), _percentile(times, 99))
+                        rps = len(times) / wall
+                    raw = self.raw_sql_ms(sql) if sql and mode == "uncached" else None
+                    rows.append((f"{label} [{mode}]", status, queries, *latencies, rps, raw,
+                                 latencies[0] / raw if raw else None))
+                if cache_seconds and mixed:
+                    mixed_row = self.bench_mixed(port, mixed, concurrency)
+            finally:
+                self.stop_server(server)
+        header = f"{'endpoint':42} {'status':>6} {'SQL':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} " \
                  f"{'raw SQL ms':>10} {'web/SQL':>8}"
-        self.stdout.write(f"\nHTTP ({n_requests} requests each, concurrency {concurrency}, gunicorn x{workers})")
+        amount = f"{seconds:.0f}s" if use_wrk else f"{n_requests} requests"
+        backend = settings.CACHES[settings.RESPONSE_CACHE_ALIAS]["BACKEND"].rsplit(".", 1)[-1]
+        self.stdout.write(f"\nHTTP ({amount} each, concurrency {concurrency}, gunicorn x{workers}; load from {loader}; "
+                          f"cached rows: warm {backend})")
         self.stdout.write(header)
         for label, status, queries, p50, p95, p99, rps, raw, ratio in rows:
             self.stdout.write(
-                f"{label:32} {status:>6} {queries:>4} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {rps:>8.0f} "
+                f"{label:42} {status:>6} {queries:>4} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {rps:>8.0f} "
                 f"{(f'{raw:.2f}' if raw else '-'):>10} {(f'{ratio:.0f}x' if ratio else '-'):>8}"
             )
+        if mixed:
+            self.stdout.write(mixed_row)
+
+    def mixed_paths(self) -> list[str]:
+        """Distinct URLs people actually spread over: 200 model pages (API and HTML), 100 searches, and
+        leaderboard pages."""
+        repos = list(LLMModel.objects.filter(is_stub=False).order_by("-downloads", "pk")
+                     .values_list("repo_id", flat=True)[:200])
+        families = list(LLMModel.objects.filter(is_stub=False).exclude(family="").values_list("family", flat=True)
+                        .distinct().order_by("family")[:25])
+        terms = [f"{f}+{w}" for f in families for w in ("instruct", "chat", "7b", "merge")][:100]
+        paths = [f"/models/{r}/" for r in repos[:100]] + [f"/api/models/{r}/" for r in repos[100:]]
+        paths += [f"/models/?q={t}" for t in terms[:50]] + [f"/api/models/?q={t}&page_size=50" for t in terms[50:]]
+        paths += [f"/leaderboards/open-llm-v1/?page={n}" for n in range(1, 21)]
+        paths += [f"/api/leaderboards/open-llm-v1/?page_size=50&min_params={n}" for n in range(1, 21)]
+        return paths
+
+    def bench_mixed(self, port: int, n: int, concurrency: int) -> str:
+        import random
+
+        from config.sitecache.version import bump_now
+
+        paths = self.mixed_paths()
+        rng = random.Random(8)
+        # Popular pages are asked for more often than the long tail (weights ~ 1/rank, Zipf-like).
+        weights = [1 / (1 + i) ** 0.8 for i in range(len(paths))]
+        rng.shuffle(paths)
+        sequence = rng.choices(paths, weights=weights, k=n)
+        bump_now()  # start cold: nothing stored under the new version
+        latencies: list[float] = []
+        hits = [0]
+        lock = threading.Lock()
+        queue = iter(sequence)
+
+        def worker() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            local, local_hits = [], 0
+            while True:
+                with lock:
+                    path = next(queue, None)
+                if path is None:
+                    break
+                started = time.perf_counter()
+                conn.request("GET", path, headers={"Host": "localhost"})
+                response = conn.getresponse()
+                response.read()
+                local.append((time.perf_counter() - started) * 1000)
+                local_hits += response.getheader("X-Cache") == "hit"
+            conn.close()
+            with lock:
+                latencies.extend(local)
+                hits[0] += local_hits
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            for future in [pool.submit(worker) for _ in range(concurrency)]:
+                future.result()
+        wall = time.perf_counter() - started
+        return (f"\nMixed workload, cold cache: {n} requests over {len(set(sequence))} distinct URLs (of {len(paths)}: "
+                f"model pages, searches, board pages; Zipf-like popularity), Python client: hit rate "
+                f"{hits[0] / n:.0%}, p50 {_percentile(latencies, 50):.1f} ms, p95 {_percentile(latencies, 95):.1f} ms, "
+                f"p99 {_percentile(latencies, 99):.1f} ms, {n / wall:.0f} req/s")
+
+    def load_wrk(self, port: int, path: str, concurrency: int, seconds: float) -> tuple[tuple[float, float, float], float]:
+        """Latency percentiles (ms) and requests/s measured by wrk, which prints them from a Lua hook."""
+        script = ("done = function(summary, latency, requests)\n"
+                  "  io.write(string.format('WRK %d %d %d %f %f %f\\n', summary.requests, summary.duration,\n"
+                  "    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,\n"
+                  "    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))\n"
+                  "end\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        try:
+            result = subprocess.run(
+                ["wrk", "-t", str(min(2, concurrency)), "-c", str(concurrency), "-d", f"{seconds:.0f}s",
+                 "--timeout", "60s", "-H", "Host: localhost", "-s", handle.name, f"http://127.0.0.1:{port}{path}"],
+                capture_output=True, text=True, check=True)
+        finally:
+            os.unlink(handle.name)
+        line = next(line for line in result.stdout.splitlines() if line.startswith("WRK "))
+        requests, duration_us, errors, p50, p95, p99 = line.split()[1:]
+        if int(errors):
+            self.stderr.write(f"wrk: {errors} errors or non-2xx answers for {path}")
+        return (float(p50), float(p95), float(p99)), int(requests) / (int(duration_us) / 1e6)
 
     def wait_for(self, port: int) -> None:
         deadline = time.time() + 60
@@ -247,7 +374,7 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
-    def load(self, port: int, path: str, n: int, concurrency: int) -> tuple[list[float], float]:
+    def load(self, port: int, path: str, n: int, concurrency: int, warm: bool = True) -> tuple[list[float], float]:
         latencies: list[float] = []
         lock = threading.Lock()
         per_worker = max(1, n // concurrency)
@@ -265,7 +392,7 @@ class Command(BaseCommand):
             with lock:
                 latencies.extend(local)
 
-        for _ in range(2):  # warm-up: imports, connections, caches
+        for _ in range(2 if warm else 0):  # warm-up: imports, connections, caches
             self.load_once(port, path)
         started = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:

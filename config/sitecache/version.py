@@ -1,0 +1,58 @@
+"""The catalog version: one PostgreSQL sequence that every write to public data advances.
+
+Cached responses are stored under the version read at the start of the request, so a write
+makes every earlier entry unreachable at once, in every process, with nothing to enumerate or
+delete. The bump happens *after* the writing transaction commits: a reader that sees the new
+version also sees the new rows, so nothing old is ever stored under the new version. (A reader
+that read the old version may store new data under it; that entry is simply never read again.)
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Callable
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+SEQUENCE = "sitecache_catalog_version"
+
+
+def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
+    """The version now: one tiny query (a sequence's single row, no lock, not MVCC)."""
+    with connections[using].cursor() as cursor:
+        # Before the first nextval, last_value is the start value with is_called false: count that as 0
+        # so the first bump changes the number.
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SEQUENCE}")
+        return int(cursor.fetchone()[0])
+
+
+def bump_now(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Advance the version immediately. Prefer :func:`catalog_changed` inside a transaction."""
+    try:
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT nextval('{SEQUENCE}')")
+    except DatabaseError:
+        # The write itself has committed; failing it now would only hide that. Entries expire after
+        # RESPONSE_CACHE_SECONDS anyway.
+        logger.exception("could not advance the catalog version; cached pages may stay stale until they expire")
+
+
+@functools.cache
+def _bumper(using: str) -> Callable[[], None]:
+    # One function object per alias, so a pending bump can be recognised among the on_commit callbacks.
+    return functools.partial(bump_now, using)
+
+
+def catalog_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Public data changed (or is changing in the current transaction): advance the version once the
+    transaction commits. Many calls in one transaction cost one bump; a rollback costs none."""
+    connection = connections[using]
+    bump = _bumper(using)
+    if connection.in_atomic_block and any(entry[1] is bump for entry in connection.run_on_commit):
+        # Already pending in this transaction. (A savepoint rolled back takes its callbacks with it,
+        # and with them the writes made after them inside it, so a pending entry is never orphaned.)
+        return
+    transaction.on_commit(bump, using=using, robust=True)
