@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, NamedTuple
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Hashable, Iterable, Mapping, NamedTuple, TypeVar
 
 from evals.scoring.specs import BY_KEY, LeaderboardSpec, MemberSpec
 
@@ -167,21 +168,28 @@ def pick(rows: Iterable[ResultRow], benchmark: str, metrics: tuple[str, ...], sh
 def _pick_member(member: _Member, rows: list[ResultRow], preferred_runs: set[int]
                  ) -> tuple[ResultRow | None, list[str]]:
     wanted = member.shots
+    metric_rank = member.metric_rank
+    mean_of = member.mean_of
     best: ResultRow | None = None
     best_key: tuple = ()
     parts: dict[int, dict[str, ResultRow]] = {}
+    # The hot loop of a job (a million calls): _shots_ok and _finite are inlined for float values.
     for row in rows:
         metric = row.metric
-        rank = member.metric_rank.get(metric)
-        if rank is None and metric not in member.mean_of:
+        rank = metric_rank.get(metric)
+        if rank is None and metric not in mean_of:
             continue
-        if not _shots_ok(row.shots, wanted) or not _finite(row.value):
+        shots = row.shots
+        if wanted is not None and shots is not None and shots != wanted:
             continue
-        if metric in member.mean_of:
+        value = row.value
+        if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
+            continue
+        if metric in mean_of:
             parts.setdefault(row.run_id, {}).setdefault(metric, row)
         if rank is None:
             continue
-        key = (rank, row.shots is None and wanted is not None, row.run_id not in preferred_runs,
+        key = (rank, shots is None and wanted is not None, row.run_id not in preferred_runs,
                row.source_rank, -row.run_id)
         if best is None or key < best_key:
             best, best_key = row, key
@@ -218,13 +226,20 @@ def _subset(member: _Member, buckets: Mapping[str, list[ResultRow]]
     Returns (mean, run, values in task order, notes); mean is None when no run is complete
     (values then hold what the most complete run has, for diagnostics)."""
     wanted = member.shots
+    task_metric_rank = member.task_metric_rank
     by_run: dict[int, dict[str, tuple[tuple, ResultRow]]] = {}
     for task in member.tasks:
         for row in buckets.get(task, ()):
-            rank = member.task_metric_rank.get(row.metric)
-            if rank is None or not _shots_ok(row.shots, wanted) or not _finite(row.value):
+            rank = task_metric_rank.get(row.metric)
+            if rank is None:
                 continue
-            key = (rank, row.shots is None and wanted is not None)
+            shots = row.shots
+            if wanted is not None and shots is not None and shots != wanted:
+                continue
+            value = row.value
+            if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
+                continue
+            key = (rank, shots is None and wanted is not None)
             found = by_run.setdefault(row.run_id, {})
             current = found.get(task)
             if current is None or key < current[0]:
@@ -260,14 +275,21 @@ def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> Score
     for member in plan.members:
         key = member.benchmark
         sub_notes: list[str] = []
-        if member.tasks:
+        # A run can only complete the aggregate when every task has rows, and only the
+        # aggregate's own tasks make a note about a partial run: else _subset has nothing to say
+        # (a v1-only model on the Nous board has ARC, HellaSwag and Winogrande, shared tasks).
+        if member.tasks and (not member.own_tasks.isdisjoint(buckets) or all(t in buckets for t in member.tasks)):
             mean, run_id, _values, sub_notes = _subset(member, buckets)
             if mean is not None and run_id is not None:
                 components[key], runs[key] = mean, run_id
                 notes.extend(sub_notes)
                 preferred.add(run_id)
                 continue
-        row, row_notes = _pick_member(member, buckets.get(key, []), preferred)
+        member_rows = buckets.get(key)
+        if not member_rows:  # no row of the member's own benchmark: nothing to pick (the usual gap)
+            notes.extend(sub_notes)
+            continue
+        row, row_notes = _pick_member(member, member_rows, preferred)
         if row is None:
             notes.extend(sub_notes)
             continue
@@ -323,6 +345,38 @@ def score(rows: Iterable[ResultRow], spec: LeaderboardSpec) -> ScoreOutcome:
         return _invalid(plan, exc)
 
 
+def bucket_rows(rows: Iterable[ResultRow]) -> dict[str, list[ResultRow]]:
+    """A model's rows grouped by benchmark key, in their order: one grouping serves every board
+    (``score_bucketed``)."""
+    buckets: dict[str, list[ResultRow]] = {}
+    for row in rows:
+        found = buckets.get(row.benchmark)
+        if found is None:
+            buckets[row.benchmark] = [row]
+        else:
+            found.append(row)
+    return buckets
+
+
+def score_bucketed(buckets_by_model: Mapping[int, Mapping[str, list[ResultRow]]], spec: LeaderboardSpec
+                   ) -> dict[int, ScoreOutcome]:
+    """``score_many`` for rows already grouped by benchmark key (``bucket_rows``, or built so
+    while loading); groups of other boards' benchmarks are ignored. A scoring job groups each
+    model's rows once instead of once per board."""
+    plan = _plan(spec)
+    relevant = plan.relevant
+    out: dict[int, ScoreOutcome] = {}
+    for model_id, buckets in buckets_by_model.items():
+        try:
+            if relevant.isdisjoint(buckets):  # nothing of this board: what _score_buckets gives
+                out[model_id] = ScoreOutcome(plan.slug, None, False, 0.0, {}, {}, list(plan.order), [])
+                continue
+            out[model_id] = _score_buckets(plan, buckets)
+        except (TypeError, ValueError, AttributeError) as exc:
+            out[model_id] = _invalid(plan, exc)
+    return out
+
+
 def relevant_benchmarks(spec: LeaderboardSpec) -> frozenset[str]:
     """Benchmark keys a board looks at: rows with any other key cannot change its outcome."""
     return _plan(spec).relevant
@@ -353,6 +407,35 @@ def rank(outcomes: Mapping[int, ScoreOutcome], *, higher_is_better: bool = True)
              if o.complete and o.average is not None and _finite(o.average)}
     position = {v: i + 1 for i, v in enumerate(sorted(set(keyed.values()), reverse=higher_is_better))}
     return {m: position[v] for m, v in keyed.items()}
+
+
+K = TypeVar("K", bound=Hashable)
+# Wide enough for any finite float8 (about 310 digits before the point) plus six decimals.
+_DB_ROUNDING = Context(prec=400, rounding=ROUND_HALF_UP)
+_SIX_PLACES = Decimal("0.000001")
+
+
+def db_rank_key(average: float) -> Decimal:
+    """``round(average::numeric, 6)`` as PostgreSQL computes it: float8 -> numeric keeps 15
+    significant digits, then rounds half away from zero. Ranking on this key gives exactly the
+    ties the database's window function gives."""
+    return Decimal(f"{average:.15g}").quantize(_SIX_PLACES, context=_DB_ROUNDING)
+
+
+def dense_ranks(averages: Mapping[K, float]) -> dict[K, int] | None:
+    """Dense rank, highest first (ties share a rank: 1, 1, 2), keyed as ``db_rank_key`` keys
+    them; None when an average is not finite (left to the database, which orders NaN first)."""
+    keys: dict[K, Decimal] = {}
+    cache: dict[float, Decimal] = {}  # boards repeat their averages often
+    for item, average in averages.items():
+        if not _finite(average):
+            return None
+        key = cache.get(average)
+        if key is None:
+            key = cache[average] = db_rank_key(average)
+        keys[item] = key
+    position = {v: i + 1 for i, v in enumerate(sorted(set(keys.values()), reverse=True))}
+    return {item: position[key] for item, key in keys.items()}
 
 
 def member_metrics(member: MemberSpec) -> tuple[str, ...]:

@@ -62,7 +62,7 @@ def decimals_of(value: float) -> int:
 def _component_slack(components: Sequence[float], component_decimals: int | Sequence[int] | None) -> float:
     n = len(components)
     if component_decimals is None:
-        shared = max(decimals_of(c) for c in components)
+        shared = max(map(decimals_of, components))
         per = [shared] * n
     elif isinstance(component_decimals, int):
         per = [component_decimals] * n

@@ -13,23 +13,31 @@ Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
   COPY into a temporary table and one ``INSERT ... ON CONFLICT DO UPDATE``, vanished rows
   through one ``DELETE ... WHERE id = ANY(...)``. An unchanged catalog costs reads only.
 * Chunks are large (fewer transactions and round trips) but bounded, so memory stays flat
-  whatever the catalog size; ranks are recomputed once per board by a window function.
+  whatever the catalog size.
+* Two passes (``score_models``): chunks are computed first, then their score differences are
+  written, so a full job can rank every board in memory in between and write each row once
+  with its rank (a partial job reranks in SQL with a window function).
+* Each model's rows are grouped by benchmark once while loading, for every board; the cyclic
+  garbage collector pauses while a chunk is built (its objects are acyclic).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import math
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections import defaultdict
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
+import orjson
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -37,7 +45,8 @@ from django.utils import timezone
 from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
-from evals.scoring.rules import ResultRow, ScoreOutcome, relevant_benchmarks, score_many
+from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_benchmarks, score_bucketed,
+                                 score_many)
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
@@ -105,7 +114,7 @@ class _Loaded:
     """One chunk's inputs, as plain tuples."""
 
     runs: dict[int, _Run]
-    rows_by_model: dict[int, list[ResultRow]]
+    rows_by_model: dict[int, dict[str, list[ResultRow]]]  # model_id -> benchmark key -> rows, in load order
     scale_suspects: dict[int, list[tuple]]  # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id)
     rows_by_run: dict[int, list[ResultRow]]  # only runs that state averages (for the claim checks)
     result_counts: dict[int, int]  # every result, with or without a benchmark
@@ -153,30 +162,55 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 
 
 def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None = None) -> ScoringStats:
-    """Score the given models (None = every model with results) on every leaderboard."""
+    """Score the given models (None = every model with results) on every leaderboard.
+
+    Two passes over the chunks: the first computes everything, writes claim checks, flags and
+    result counts, and returns how each chunk's scores differ from the table; the second writes
+    those differences. In between, a full job ranks every board in memory, so new and changed
+    rows go in with their rank and no rerank UPDATE rewrites them (on a cold catalog that
+    UPDATE rewrote every score row a second time). A partial job cannot see the whole board in
+    memory: it writes its rows unranked and reranks in SQL, as before."""
     started = time.perf_counter()
     stats = ScoringStats()
     boards = {b.slug: b for b in Leaderboard.objects.all()}
-    board_specs = [s for s in specs.LEADERBOARDS if s.slug in boards]
+    full = model_ids is None
     with connection.cursor() as cursor:
-        if model_ids is None:
+        if full:
             cursor.execute("SELECT DISTINCT model_id FROM evals_evalrun ORDER BY model_id")
             ids = [row[0] for row in cursor.fetchall()]
         else:
-            ids = sorted(set(model_ids))
+            ids = sorted(set(model_ids or []))
         cursor.execute("SELECT id, key FROM evals_benchmark")
         bench_keys = dict(cursor.fetchall())
     stats.models = len(ids)
     if job is not None and job.total != stats.models:
         job.heartbeat(total=stats.models)
     board_ids = {slug: board.pk for slug, board in boards.items()}
-    for chunk_stats, size in _run_chunks(list(_chunks(ids, CHUNK)), board_ids, bench_keys):
-        stats.add(chunk_stats)
-        if job is not None:
-            job.heartbeat(processed=min(stats.models, job.processed + size))
+    chunks = list(_chunks(ids, CHUNK))
+    diffs: list[_ScoreDiff] = []
+    with _Runner(len(chunks)) as runner:
+        for (chunk_stats, diff), size in runner.map(_score_chunk_committed,
+                                                    [(chunk, board_ids, bench_keys) for chunk in chunks],
+                                                    [len(chunk) for chunk in chunks]):
+            stats.add(chunk_stats)
+            diffs.append(diff)
+            if job is not None:
+                job.heartbeat(processed=min(stats.models, job.processed + size))
+        unranked = set(board_ids.values())
+        if full:
+            with _without_cycle_collection():
+                unranked = _rank_in_memory(diffs, board_ids)
+        parts = [(d.changed, d.rank_updates, d.stale, full) for d in diffs
+                 if d.changed or d.rank_updates or d.stale]
+        for written, _ in runner.map(_write_scores_committed, parts, [0] * len(parts)):
+            stats.written += written
+    for diff in diffs:
+        stats.unchanged += len(diff.unchanged)
+        stats.deleted += len(diff.stale)
     with transaction.atomic():
-        for slug in boards:
-            _rerank(boards[slug])
+        for slug, board in boards.items():
+            if board.pk in unranked:
+                _rerank(board)
         _update_uplift(ids if model_ids is not None else None, boards.get(UPLIFT_BOARD), stats)
         catalog_changed()
     stats.seconds = time.perf_counter() - started
@@ -194,22 +228,34 @@ def _workers(n_chunks: int) -> int:
     return min(int(wanted), n_chunks)
 
 
-def _run_chunks(chunks: list[list[int]], board_ids: dict[str, int], bench_keys: dict[int, str]
-                ) -> Iterator[tuple[ScoringStats, int]]:
-    """Score each chunk in its own transaction; yields (that chunk's stats, its size) as each
-    commits. The pure rules are CPU-bound Python, so chunks run in parallel processes when
-    there are several cores: each process has its own connection and transactions."""
-    workers = _workers(len(chunks))
-    if workers == 1:
-        for chunk in chunks:
-            yield _score_chunk_committed(chunk, board_ids, bench_keys), len(chunk)
-        return
-    # Forked children must not share the parent's socket: close it; the parent reconnects lazily.
-    connection.close()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
-        futures = {pool.submit(_score_chunk_committed, chunk, board_ids, bench_keys): len(chunk)
-                   for chunk in chunks}
+class _Runner:
+    """Runs a function over chunks, each call in its own transaction: in this process, or, when
+    there are several chunks and cores, in a pool of processes (the pure rules are CPU-bound
+    Python; each process has its own connection). One pool serves both passes of a job."""
+
+    def __init__(self, n_chunks: int) -> None:
+        self.workers = _workers(n_chunks)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Runner:
+        if self.workers > 1:
+            # Forked children must not share the parent's socket: close it; the parent reconnects lazily.
+            connection.close()
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_init)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, fn: Any, args: list[tuple], sizes: list[int]) -> Iterator[tuple[Any, int]]:
+        """Yields (fn's result, that call's size) as each call commits (in any order)."""
+        if self.pool is None:
+            for arg, size in zip(args, sizes):
+                yield fn(*arg), size
+            return
+        futures = {self.pool.submit(fn, *arg): size for arg, size in zip(args, sizes)}
         try:
             for future in as_completed(futures):
                 yield future.result(), futures[future]
@@ -226,21 +272,102 @@ def _worker_init() -> None:
         conn.connection = None
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a chunk is built. A chunk allocates millions of
+    tuples, lists and dicts that all stay alive until it is written, so each automatic pass
+    traverses them again for nothing (half the loading time went there); none of them form
+    cycles, so reference counting still frees them as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_keys: dict[int, str]
-                           ) -> ScoringStats:
+                           ) -> tuple[ScoringStats, _ScoreDiff]:
     stats = ScoringStats()
     board_specs = [s for s in specs.LEADERBOARDS if s.slug in board_ids]
+    with _without_cycle_collection(), transaction.atomic(), connection.cursor() as cursor:
+        diff = _score_chunk(cursor, chunk, board_ids, board_specs, bench_keys, stats)
+        catalog_changed()  # claims, flags and counts are written by COPY and raw SQL: no model signal
+    return stats, diff
+
+
+def _write_scores_committed(changed: list[tuple], rank_updates: list[tuple[int, int | None]], stale: list[int],
+                            with_rank: bool) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
-        _score_chunk(cursor, chunk, board_ids, board_specs, bench_keys, stats)
+        _delete_ids(cursor, "evals_score", stale)
+        columns = ("model_id", "leaderboard_id", *_SCORE_FIELDS, "computed_at")
+        if with_rank:
+            columns += ("rank",)
+        else:  # partial job: rows go in unranked (the SQL rerank follows); rank is the last value
+            changed = [row[:-1] for row in changed]
+        _upsert(cursor, "evals_score", columns, ("model_id", "leaderboard_id"), changed)
+        if rank_updates:
+            cursor.execute(
+                "UPDATE evals_score s SET rank = c.rank FROM unnest(%s::bigint[], %s::integer[]) AS c(id, rank) "
+                "WHERE s.id = c.id",
+                [[i for i, _ in rank_updates], [r for _, r in rank_updates]],
+            )
         catalog_changed()  # scores are written by COPY and raw SQL: no model signal
-    return stats
+    return len(changed)
+
+
+def _rank_in_memory(diffs: list[_ScoreDiff], board_ids: dict[str, int]) -> set[int]:
+    """A full job's ranks, board by board, from the averages its rows will hold (rows it leaves
+    alone, of models without runs, included): each changed row gets its rank as its last value,
+    each unchanged row whose rank moves a rank update. Returns the boards it could not rank
+    (a non-finite average), which the SQL rerank then handles."""
+    # board -> (diff index, "c" changed row position | "u" unchanged row position) -> average
+    averages: dict[int, dict[tuple[int, str, int], float]] = {b: {} for b in board_ids.values()}
+    with connection.cursor() as cursor:  # rows of models the job did not score (no runs left)
+        cursor.execute("SELECT s.id, s.model_id, s.leaderboard_id, s.average, s.complete, s.rank FROM evals_score s "
+                       "WHERE NOT EXISTS (SELECT 1 FROM evals_evalrun r WHERE r.model_id = s.model_id)")
+        others = _ScoreDiff([], [(score_id, board_id, average if complete else None, rank)
+                                 for score_id, _m, board_id, average, complete, rank in cursor.fetchall()], [])
+    every = [*diffs, others]
+    for n, diff in enumerate(every):
+        for i, row in enumerate(diff.changed):
+            # row: model, board, average, complete, ... (values in _SCORE_FIELDS order), computed_at, rank
+            if row[2] is not None and row[3]:
+                averages.setdefault(row[1], {})[(n, "c", i)] = row[2]
+        for i, (_score_id, board_id, average, _rank) in enumerate(diff.unchanged):
+            if average is not None:
+                averages.setdefault(board_id, {})[(n, "u", i)] = average
+    ranks: dict[tuple[int, str, int], int] = {}
+    failed: set[int] = set()
+    for board_id, by_row in averages.items():
+        board_ranks = dense_ranks(by_row)
+        if board_ranks is None:
+            failed.add(board_id)
+        else:
+            ranks.update(board_ranks)
+    for n, diff in enumerate(every):
+        diff.changed = [(*row[:-1], None if row[1] in failed else ranks.get((n, "c", i)))
+                        for i, row in enumerate(diff.changed)]
+        diff.rank_updates = [(score_id, new) for i, (score_id, board_id, _a, old) in enumerate(diff.unchanged)
+                             if board_id not in failed and (new := ranks.get((n, "u", i))) != old]
+    if others.rank_updates:
+        diffs.append(_ScoreDiff([], [], [], others.rank_updates))
+    return failed
 
 
 # --- reading -------------------------------------------------------------------------------
 
 def _json(value: Any) -> Any:
-    """Django's psycopg setup hands jsonb over as text; accept either form."""
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
+    """Django's psycopg setup hands jsonb over as text; accept either form. orjson parses the
+    hundreds of thousands of score components a job compares several times faster; the standard
+    parser takes what orjson refuses (numbers beyond 64-bit integers or doubles)."""
+    if not isinstance(value, (str, bytes)):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return json.loads(value)
 
 
 def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Loaded:
@@ -259,7 +386,7 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
                             _json(stated) or {})
         if not third_party:
             own_runs[model_id].append(run_id)
-    loaded = _Loaded(runs, defaultdict(list), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
+    loaded = _Loaded(runs, defaultdict(dict), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
                      {key: pk for pk, key in bench_keys.items()})
     if not runs:
         return loaded
@@ -273,19 +400,25 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
     rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
     counts = loaded.result_counts
     new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
-    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it.
-    last_run, model_id, rank, model_append, run_rows = None, 0, 0, None, None
+    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it. Rows are
+    # grouped by benchmark here, once for every board (the rules' score_bucketed).
+    last_run, model_id, rank, buckets, run_rows = None, 0, 0, {}, None
     for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in cursor.fetchall():
         if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
             last_run, run = run_id, runs[run_id]
             model_id, rank = run.model_id, run.source_rank
-            model_append = rows_by_model[model_id].append
+            buckets = rows_by_model[model_id]
             run_rows = rows_by_run[run_id] if run.stated else None
         counts[model_id] += 1
         if bench_id is None:
             continue
-        row = new_row(ResultRow, (run_id, bench_keys[bench_id], metric, shots, value, normalized, rank))
-        model_append(row)
+        bench = bench_keys[bench_id]
+        row = new_row(ResultRow, (run_id, bench, metric, shots, value, normalized, rank))
+        bucket = buckets.get(bench)
+        if bucket is None:
+            buckets[bench] = [row]
+        else:
+            bucket.append(row)
         if run_rows is not None:
             run_rows.append(row)
         # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
@@ -334,8 +467,8 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
             # The board only sees its own benchmarks' rows: when all of the model's such rows
             # come from this run, the run's outcome is the model's, already computed.
             relevant = relevant_benchmarks(board)
-            if all(row.run_id == run_id for row in loaded.rows_by_model.get(run.model_id, ())
-                   if row.benchmark in relevant):
+            if all(row.run_id == run_id for bench, rows in loaded.rows_by_model.get(run.model_id, {}).items()
+                   if bench in relevant for row in rows):
                 known = outcomes[board.slug].get(run.model_id)
         for aggregate, stated in run.stated.items():
             components = _components_for(aggregate, rows, board, known)
@@ -390,7 +523,10 @@ def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
         # A conflict needs two of the model's own runs: skip the (common) single-run model.
         if len(run_ids) < 2:
             continue
-        own = [row for row in loaded.rows_by_model.get(model_id, ()) if not runs[row.run_id].third_party]
+        # Rows of a benchmark only one run has cannot disagree: only the others are grouped.
+        own = [row for rows in loaded.rows_by_model.get(model_id, {}).values()
+               if len(rows) > 1 and any(r.run_id != rows[0].run_id for r in rows)
+               for row in rows if not runs[row.run_id].third_party]
         for conflict in find_row_conflicts(own):
             out.setdefault(model_id, []).append((
                 ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
@@ -409,7 +545,7 @@ def _outcomes(chunk: list[int], loaded: _Loaded, board_specs: list[LeaderboardSp
     """Every model's outcome on every board (slug -> model_id -> outcome)."""
     rows_by_model = loaded.rows_by_model
     scope = {m: rows_by_model[m] for m in chunk if m in rows_by_model}
-    return {spec.slug: score_many(scope, spec) for spec in board_specs}
+    return {spec.slug: score_bucketed(scope, spec) for spec in board_specs}
 
 
 def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict[str, int],
@@ -434,12 +570,22 @@ def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict
 
 # --- writing -------------------------------------------------------------------------------
 
+def _json_text(value: dict | list) -> str:
+    """JSON text for a jsonb column: orjson (a cold job writes hundreds of thousands of these),
+    the standard encoder for what orjson refuses (non-string keys)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """COPY rows in (psycopg 3): dicts and lists go in as JSON text."""
     raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
     with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row([json.dumps(v) if isinstance(v, (dict, list)) else v for v in row])
+            write_row([_json_text(v) if isinstance(v, (dict, list)) else v for v in row])
 
 
 def _upsert(cursor: Any, table: str, columns: Sequence[str], conflict: Sequence[str], rows: list[Sequence[Any]]
@@ -448,7 +594,7 @@ def _upsert(cursor: Any, table: str, columns: Sequence[str], conflict: Sequence[
     table's columns, then one INSERT ... ON CONFLICT DO UPDATE (callers send changed rows only)."""
     if not rows:
         return
-    temp = f"_scoring_{table}"
+    temp = f"_scoring_{table}_{len(columns)}"  # one per column set: a transaction may use two
     cols = ", ".join(columns)
     # ON COMMIT DROP: nothing outlives the chunk's transaction; IF NOT EXISTS + DELETE: a caller
     # already inside a transaction (tests, nested jobs) may run this twice before it commits.
@@ -466,7 +612,7 @@ def _delete_ids(cursor: Any, table: str, ids: list[int]) -> None:
 
 
 def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board_specs: list[LeaderboardSpec],
-                 bench_keys: dict[int, str], stats: ScoringStats) -> None:
+                 bench_keys: dict[int, str], stats: ScoringStats) -> _ScoreDiff:
     loaded = _load_rows(cursor, chunk, bench_keys)
     now = timezone.now()
     outcomes = _outcomes(chunk, loaded, board_specs)
@@ -479,38 +625,45 @@ def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board
     verification = _verification_by_model_board(checks, loaded.runs)
     flag_counts = {m: len(f) for m, f in flags.items()}
     wanted = _wanted_scores(outcomes, board_ids, verification, flag_counts)
-    _write_scores(cursor, chunk, wanted, now, stats)
     _update_result_counts(cursor, loaded.result_counts)
+    return _diff_scores(cursor, chunk, wanted, now)
 
 
-def _write_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tuple], now: datetime,
-                  stats: ScoringStats) -> None:
+@dataclass
+class _ScoreDiff:
+    """How a chunk's score rows differ from what the table holds (written in a second pass)."""
+
+    changed: list[tuple]  # (model_id, leaderboard_id, *_SCORE_FIELDS values, computed_at, rank)
+    unchanged: list[tuple]  # (score_id, leaderboard_id, stored average if ranked else None, stored rank)
+    stale: list[int]  # score ids of boards the model no longer has anything on
+    rank_updates: list[tuple[int, int | None]] = field(default_factory=list)  # (score_id, rank)
+
+
+def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tuple], now: datetime
+                 ) -> _ScoreDiff:
     cursor.execute(
-        f"SELECT id, model_id, leaderboard_id, {', '.join(_SCORE_FIELDS)} FROM evals_score "
+        f"SELECT id, model_id, leaderboard_id, rank, {', '.join(_SCORE_FIELDS)} FROM evals_score "
         "WHERE model_id = ANY(%s::bigint[])",
         [chunk],
     )
-    changed: list[tuple] = []
-    stale: list[int] = []
+    diff = _ScoreDiff([], [], [])
+    changed, unchanged = diff.changed, diff.unchanged
     seen: set[tuple[int, int]] = set()
-    for score_id, model_id, board_id, *current in cursor.fetchall():
+    for score_id, model_id, board_id, rank, *current in cursor.fetchall():
         key = (model_id, board_id)
         values = wanted.get(key)
         if values is None:
-            stale.append(score_id)  # the model no longer has anything on that board
+            diff.stale.append(score_id)  # the model no longer has anything on that board
             continue
         seen.add(key)
         current[3] = _json(current[3])  # components
         if _same(tuple(current), values):
-            stats.unchanged += 1
+            # The stored average is what the database would rank (it may differ by float noise).
+            unchanged.append((score_id, board_id, current[0] if current[1] else None, rank))
         else:
-            changed.append((*key, *values, now))
-    changed.extend((*key, *values, now) for key, values in wanted.items() if key not in seen)
-    _delete_ids(cursor, "evals_score", stale)
-    _upsert(cursor, "evals_score", ("model_id", "leaderboard_id", *_SCORE_FIELDS, "computed_at"),
-            ("model_id", "leaderboard_id"), changed)
-    stats.written += len(changed)
-    stats.deleted += len(stale)
+            changed.append((*key, *values, now, rank))
+    changed.extend((*key, *values, now, None) for key, values in wanted.items() if key not in seen)
+    return diff
 
 
 def _write_claims(cursor: Any, run_ids: list[int], checks: dict[tuple[int, str], tuple], now: datetime,
@@ -571,16 +724,17 @@ def _write_flags(cursor: Any, chunk: list[int], flags: dict[int, list[tuple]], n
 
 
 def _update_result_counts(cursor: Any, counts: dict[int, int]) -> None:
-    """Counts come from the rows just read; only models whose count moved are written."""
-    ids = list(counts)
-    cursor.execute(
-        """
-        UPDATE catalog_llmmodel m SET result_count = c.n
-        FROM unnest(%s::bigint[], %s::integer[]) AS c(id, n)
-        WHERE m.id = c.id AND m.result_count IS DISTINCT FROM c.n
-        """,
-        [ids, [counts[i] for i in ids]],
-    )
+    """Counts come from the rows just read; only models whose count moved are written. They
+    are compared here, not in the UPDATE: joining the chunk's ids to the (wide) model table
+    made PostgreSQL scan all of it once per chunk even when nothing had moved."""
+    cursor.execute("SELECT id, result_count FROM catalog_llmmodel WHERE id = ANY(%s::bigint[])", [list(counts)])
+    moved = [(model_id, counts[model_id]) for model_id, current in cursor.fetchall() if current != counts[model_id]]
+    if moved:
+        cursor.execute(
+            "UPDATE catalog_llmmodel m SET result_count = c.n FROM unnest(%s::bigint[], %s::integer[]) AS c(id, n) "
+            "WHERE m.id = c.id",
+            [[m for m, _ in moved], [n for _, n in moved]],
+        )
 
 
 def _rerank(board: Leaderboard) -> None:

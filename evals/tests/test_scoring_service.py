@@ -90,7 +90,7 @@ def test_job_lifecycle_and_failure_is_recorded(db, monkeypatch) -> None:
     assert job.status == "done" and job.finished_at is not None
     import evals.services.scoring as scoring
 
-    monkeypatch.setattr(scoring, "_rerank", lambda board: (_ for _ in ()).throw(RuntimeError("db went away")))
+    monkeypatch.setattr(scoring, "_update_uplift", lambda *args: (_ for _ in ()).throw(RuntimeError("db went away")))
     failed = run_scoring_job(request_scoring(None, enqueue=False).pk)
     assert failed.status == "failed" and "db went away" in failed.errors[0]
     assert ScoringJob.objects.filter(status="failed").count() == 1
@@ -280,3 +280,24 @@ def test_float_noise_is_not_a_change() -> None:
     assert _same((60.0, True, {"arc": 1.5}, "verified"), (60.0, True, {"arc": 1.5}, "verified"))
     assert _same((60.0, None), (60.0 + 1e-12, None)) and not _same((60.0, None), (60.001, None))
     assert not _same((None, 1), (0.0, 1)) and not _same((60.0, {"arc": 1.5}), (60.0, {"arc": 1.5000001}))
+
+
+def test_full_job_ranks_match_the_database_rerank(db) -> None:
+    """A full job ranks in memory and writes ranks with the rows; the SQL rerank a partial job
+    runs must find nothing to change (ties at six decimals, unranked partial entries, a model
+    whose runs are gone keeping its score)."""
+    import evals.services.scoring as scoring
+
+    models = [_v1_model(f"t/r{i}", values) for i, values in enumerate(
+        [V1_VALUES, [60, 80, 60, 50, 75, 40.0000001], [70, 80, 60, 50, 75, 40], [90, 90, 90, 90, 90, 90]])]
+    partial = _v1_model("t/partial", [60, 80, 60])  # three of six members: unranked
+    score_models(None)
+    gone = models[3]
+    EvalRun.objects.filter(model=gone).delete()  # its score stays (the job no longer visits it)
+    score_models(None)
+    ranks = dict(Score.objects.filter(leaderboard__slug="open-llm-v1").values_list("model_id", "rank"))
+    assert [ranks[m.pk] for m in models] == [3, 3, 2, 1] and ranks[partial.pk] is None
+    before = set(Score.objects.values_list("id", "rank"))
+    for board in Leaderboard.objects.all():
+        scoring._rerank(board)
+    assert set(Score.objects.values_list("id", "rank")) == before

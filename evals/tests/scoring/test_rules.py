@@ -308,3 +308,14 @@ def test_relevant_benchmarks_bound_what_a_board_sees() -> None:
     assert relevant_benchmarks(V1) == {k for k, _, _ in V1_KEYS}
     noise = [ResultRow(9, "not_on_v1", "acc", 5, 12.0), ResultRow(8, "gpqa", "acc_norm", 0, 30.0)]
     assert score(v1_rows(SEED_000_V1) + noise, V1) == score(v1_rows(SEED_000_V1), V1)
+
+
+def test_dense_ranks_tie_at_six_decimals_as_the_database_rounds() -> None:
+    from evals.scoring.rules import db_rank_key, dense_ranks
+
+    averages = {"a": 70.0, "b": 70.0000004, "c": 65.1234565, "d": 65.123456, "e": 80.5}
+    # 65.1234565 rounds half away from zero (numeric), not to even: it stays ahead of 65.123456
+    assert dense_ranks(averages) == {"e": 1, "a": 2, "b": 2, "c": 3, "d": 4}
+    assert str(db_rank_key(65.1234565)) == "65.123457" and str(db_rank_key(-0.0000005)) == "-0.000001"
+    assert dense_ranks({}) == {}
+    assert dense_ranks({"a": 1.0, "b": math.nan}) is None  # left to the database
