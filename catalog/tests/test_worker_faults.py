@@ -84,7 +84,9 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
         worker.wait(timeout=10)
         job.refresh_from_db()
         assert job.status == "running" and 150 <= job.processed < 1000
-        assert len(set(seen)) > 2  # progress was visible while it ran
+        # Progress was visible while it ran: a count between none and all. (Items commit in groups of
+        # IMPORT_BATCH_SIZE and progress is written at most once a second, so few distinct values show.)
+        assert any(0 < n < 1000 for n in seen)
         # The reaper finds the job once its heartbeat is stale and re-queues it; the queue is our broker.
         ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at.replace(year=2000))
         monkeypatch.setattr(imports, "enqueue_import_job",
