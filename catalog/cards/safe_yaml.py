@@ -169,6 +169,7 @@ def _construct(text: str, *, many: bool) -> Any:
 
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_IMPLICIT = _RESOLVER.yaml_implicit_resolvers
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -181,13 +182,18 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     """The value ``SafeLoader`` constructs for a plain or quoted scalar without an explicit tag."""
     if event.tag is not None or event.anchor is not None:
         raise _Unusual
-    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    value = event.value
+    # What ``Resolver.resolve`` decides without trying its patterns: a quoted scalar, or a plain one
+    # whose first character no implicit pattern starts with (most names and prose), is a string.
+    if not event.implicit[0] or (value and value[0] not in _IMPLICIT and None not in _IMPLICIT):
+        return value
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)
     if tag == _STR_TAG:
-        return event.value
+        return value
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None or tag == _MERGE_TAG:
         raise _Unusual
-    return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, event.value))
+    return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
 
 
 def _build(text: str, *, many: bool, max_depth: int, max_nodes: int) -> list[Any]:
