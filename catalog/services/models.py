@@ -192,9 +192,39 @@ def apply_model_facts(model: LLMModel, facts: ModelFacts, *, own_document: bool)
 
 def facts_to_json(value: Any) -> Any:
     """dataclasses/dates -> JSON-serialisable structures for SourceDocument.parsed_facts."""
-    # Leaves first: they are most of the thousands of values of a parsed card.
-    if value is None or isinstance(value, (str, int)):
+    # Exact types first, tested by identity: a parsed card holds thousands of strings, numbers,
+    # dicts and lists (its raw front matter among them), and this runs once per value.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): facts_to_json(v) for k, v in value.items()}
+    if kind is list:
+        return [facts_to_json(v) for v in value]
+    names = _dataclass_fields.get(kind)
+    if names is not None:
+        return {name: facts_to_json(getattr(value, name)) for name in names}
+    return _other_to_json(value)
+
+
+_dataclass_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _other_to_json(value: Any) -> Any:
+    if isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN is not JSON
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _dataclass_fields[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: facts_to_json(getattr(value, name)) for name in names}
+    if isinstance(value, dict):
+        return {str(k): facts_to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [facts_to_json(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
     if isinstance(value, float):
         return None if value != value else value  # NaN is not JSON
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
