@@ -167,17 +167,127 @@ def _construct(text: str, *, many: bool) -> Any:
         raise YamlSyntaxError(f"YAML value cannot be read: {_first_line(exc)}") from exc
 
 
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_IMPLICIT = _RESOLVER.yaml_implicit_resolvers
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Unusual(Exception):
+    """Input the one-pass builder leaves to the standard loader (explicit tags, merge keys, ...)."""
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    """The value ``SafeLoader`` constructs for a plain or quoted scalar without an explicit tag."""
+    if event.tag is not None or event.anchor is not None:
+        raise _Unusual
+    value = event.value
+    # What ``Resolver.resolve`` decides without trying its patterns: a quoted scalar, or a plain one
+    # whose first character no implicit pattern starts with (most names and prose), is a string.
+    if not event.implicit[0] or (value and value[0] not in _IMPLICIT and None not in _IMPLICIT):
+        return value
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)
+    if tag == _STR_TAG:
+        return value
+    construct = _CONSTRUCTOR.yaml_constructors.get(tag)
+    if construct is None or tag == _MERGE_TAG:
+        raise _Unusual
+    return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+
+
+def _build(text: str, *, many: bool, max_depth: int, max_nodes: int) -> list[Any]:
+    """Check the limits and build the documents in one pass over the event stream.
+
+    The standard path parses the text twice (events for the limits, then nodes for the
+    constructor) and builds a node object per value; for ordinary YAML this pass gives the same
+    values. Whatever it does not handle raises ``_Unusual`` (and any error while constructing a
+    value is left to the standard path too, so errors read exactly as before).
+    """
+    documents: list[Any] = []
+    stack: list[Any] = []  # open collections; a mapping's pending key is pushed after it
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                nodes += 1
+                if nodes > max_nodes:
+                    raise ParseError("too_large", f"YAML has more than {max_nodes:,} nodes.")
+                if kind is yaml.ScalarEvent:
+                    value: Any = _scalar(event)
+                else:
+                    depth += 1
+                    if depth > max_depth:
+                        raise ParseError("too_deep", f"YAML is nested deeper than {max_depth} levels.")
+                    if event.tag is not None or event.anchor is not None:
+                        raise _Unusual
+                    stack.append({} if kind is yaml.MappingStartEvent else [])
+                    continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                value = stack.pop()
+            elif kind is yaml.DocumentStartEvent:
+                if documents and not many:
+                    raise _Unusual  # the standard loader's "expected a single document" error
+                continue
+            elif kind is yaml.AliasEvent:
+                raise _Unusual
+            else:
+                continue
+            if not stack:
+                documents.append(value)
+            elif type(stack[-1]) is list:
+                stack[-1].append(value)
+            elif type(stack[-1]) is dict:
+                stack.append(_Key(value))
+            else:
+                key = stack.pop().value
+                if type(key) is dict or type(key) is list:
+                    raise _Unusual  # unhashable key: the standard loader's error
+                stack[-1][key] = value
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(_first_line(exc)) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise _Unusual from exc
+    if not documents and not many:
+        documents.append(None)
+    return documents
+
+
+class _Key:
+    """A mapping key waiting for its value on the builder's stack."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _load(text: str, *, many: bool, max_depth: int, max_nodes: int, scan: Scan | None) -> Any:
+    if scan is None or scan.text is not text:
+        scan = reject_aliases(text)
+    if scan.error is not None:
+        raise YamlSyntaxError(scan.error)
+    try:
+        documents = _build(text, many=many, max_depth=max_depth, max_nodes=max_nodes)
+    except _Unusual:
+        check_stream(text, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
+        return _construct(text, many=many)
+    if many:
+        return [jsonable(doc) for doc in documents if doc is not None]
+    return jsonable(documents[0])
+
+
 def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
               max_nodes: int = DEFAULT_MAX_NODES, scan: Scan | None = None) -> Any:
     """Safe-load one YAML document; raises ParseError (hostile) or YamlSyntaxError (invalid)."""
     _check_size(text, max_bytes)
-    check_stream(text, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
-    return _construct(text, many=False)
+    return _load(text, many=False, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
 
 
 def load_yaml_documents(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
                         max_nodes: int = DEFAULT_MAX_NODES, scan: Scan | None = None) -> list[Any]:
     """All non-empty documents of a ``---``-separated stream, with the same limits."""
     _check_size(text, max_bytes)
-    check_stream(text, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
-    return _construct(text, many=True)
+    return _load(text, many=True, max_depth=max_depth, max_nodes=max_nodes, scan=scan)

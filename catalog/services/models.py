@@ -6,8 +6,10 @@ import dataclasses
 import functools
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.utils import get_history_manager_for_model
 
 from catalog.cards.facts import ModelFacts
@@ -40,8 +42,45 @@ def bulk_create_with_history(objs: list[M], model_cls: type[M]) -> list[M]:
         return objs
     with transaction.atomic(savepoint=False):
         created = model_cls._default_manager.bulk_create(objs)
-        _history_manager(model_cls).bulk_history_create(created, default_change_reason=None)
+        if not _copy_history_rows(created, model_cls):
+            _history_manager(model_cls).bulk_history_create(created, default_change_reason=None)
     return created
+
+
+def _copy_history_rows(created: list[M], model_cls: type[M]) -> bool:
+    """Write the "+" history rows of freshly inserted rows by copying them on the server.
+
+    What ``bulk_history_create`` writes for rows with no user, change reason or date of their own,
+    without building a history object per row and sending every value back to the server (which
+    cost the importer more CPU than inserting the rows). Returns False, having written nothing, when
+    a row carries any of those or the history model is unusual: the caller then uses simple_history.
+    """
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return True  # simple_history would write nothing either
+    history = _history_manager(model_cls).model
+    if hasattr(history, "history_relation") or any(
+        hasattr(obj, "_history_date") or getattr(obj, "_change_reason", None)
+        or getattr(obj, "_history_user", None) is not None
+        or history.get_default_history_user(obj) is not None
+        for obj in created
+    ):
+        return False
+    quote = connection.ops.quote_name
+    names = [field.name for field in history.tracked_fields]
+    target = ", ".join(quote(history._meta.get_field(name).column) for name in names)
+    source = ", ".join(f"s.{quote(model_cls._meta.get_field(name).column)}" for name in names)
+    pk = quote(model_cls._meta.pk.column)
+    user = quote(history._meta.get_field("history_user").column)
+    with connection.cursor() as cursor:
+        # Rows in the order given, as simple_history inserts them (history ids follow that order).
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({target}, history_date, history_type, "  # noqa: S608
+            f"history_change_reason, {user}) "
+            f"SELECT {source}, %s, '+', NULL, NULL FROM {quote(model_cls._meta.db_table)} AS s "
+            f"JOIN unnest(%s::bigint[]) WITH ORDINALITY AS u(id, n) ON s.{pk} = u.id ORDER BY u.n",
+            [timezone.now(), [obj.pk for obj in created]],
+        )
+    return True
 
 
 def save_with_history(obj: models.Model, *, created: bool, update_fields: list[str] | None = None) -> None:
@@ -153,9 +192,39 @@ def apply_model_facts(model: LLMModel, facts: ModelFacts, *, own_document: bool)
 
 def facts_to_json(value: Any) -> Any:
     """dataclasses/dates -> JSON-serialisable structures for SourceDocument.parsed_facts."""
-    # Leaves first: they are most of the thousands of values of a parsed card.
-    if value is None or isinstance(value, (str, int)):
+    # Exact types first, tested by identity: a parsed card holds thousands of strings, numbers,
+    # dicts and lists (its raw front matter among them), and this runs once per value.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): facts_to_json(v) for k, v in value.items()}
+    if kind is list:
+        return [facts_to_json(v) for v in value]
+    names = _dataclass_fields.get(kind)
+    if names is not None:
+        return {name: facts_to_json(getattr(value, name)) for name in names}
+    return _other_to_json(value)
+
+
+_dataclass_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _other_to_json(value: Any) -> Any:
+    if isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN is not JSON
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _dataclass_fields[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: facts_to_json(getattr(value, name)) for name in names}
+    if isinstance(value, dict):
+        return {str(k): facts_to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [facts_to_json(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
     if isinstance(value, float):
         return None if value != value else value  # NaN is not JSON
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

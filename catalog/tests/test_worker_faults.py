@@ -77,9 +77,11 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
         def progressed() -> bool:
             job.refresh_from_db()
             seen.append(job.processed)
-            return job.processed >= 150
+            # Two progress reports seen, not just a count: progress is written once a second, and a
+            # fast worker is past 150 cards at its first report.
+            return job.processed >= 150 and len(set(seen)) > 2
 
-        _wait(progressed, 180, "the worker to import 150 cards", folder / "worker.log")
+        _wait(progressed, 180, "the worker to import 150 cards and report progress twice", folder / "worker.log")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         job.refresh_from_db()
