@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import functools
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
 from catalog.models import EdgeKind, LLMModel
+from config.jsonrows import instances, json_rows, set_prefetched
 from evals.models import ClaimCheck, EvalRun, Leaderboard, LeaderboardMember, MergeUplift, Result, ResultFlag, Score
 
 
@@ -148,8 +151,45 @@ def uplift_by_method() -> list[tuple[str, dict]]:
     return [(r["method"], {**r, "share_beating": r["beating"] / r["n"] if r["n"] else 0}) for r in rows]
 
 
+@functools.cache
+def _score_rows_queryset(merged: bool) -> QuerySet:
+    """_model_score_rows' query before its filter, built once per process: resolving the JSON
+    columns' expressions costs more Python time than running the query."""
+    own = OuterRef("pk")
+    columns = {
+        "_scores": json_rows(Score.objects.filter(model=own).order_by("leaderboard__position"),
+                            related={"leaderboard": None}),
+        "_flags": json_rows(ResultFlag.objects.filter(model=own).order_by("kind", "pk"),
+                           related={"benchmark": None}),
+    }
+    if merged:
+        columns["_uplift"] = json_rows(MergeUplift.objects.filter(model=own).order_by(
+            *MergeUplift._meta.ordering or ["pk"])[:1])
+    return LLMModel.objects.values(**columns)
+
+
+@functools.cache
+def _runs_queryset() -> QuerySet[EvalRun]:
+    """Runs with their results and claim checks as JSON array columns (config.jsonrows), so one
+    query replaces three; built once per process, like _score_rows_queryset."""
+    run = OuterRef("pk")
+    return EvalRun.objects.select_related("source_document", "model").annotate(
+        _results=json_rows(Result.objects.filter(run=run).order_by("benchmark__key", "raw_name", "metric"),
+                           related={"benchmark": None}),
+        _checks=json_rows(ClaimCheck.objects.filter(run=run).order_by("aggregate")),
+    )
+
+
+def _model_score_rows(model: LLMModel, *, merged: bool) -> tuple[list[Score], list[ResultFlag], MergeUplift | None]:
+    """The model's scores, flags and (if merged) merge uplift in ONE query of JSON array columns,
+    in the orders model_scores / model_flags / the uplift lookup give."""
+    row = _score_rows_queryset(merged).filter(pk=model.pk).get()
+    uplifts = instances(MergeUplift, row.get("_uplift"))
+    return instances(Score, row["_scores"]), instances(ResultFlag, row["_flags"]), (uplifts[0] if uplifts else None)
+
+
 def model_scores_context(model: LLMModel) -> dict:
-    """Everything the model page's scores section shows, in a constant number of queries (five or six).
+    """Everything the model page's scores section shows, in two queries whatever the model has.
 
     The runs about the model and the third-party claims its own documents make are ONE query (an OR
     of two index scans; the document ids come from the model page's prefetch). Only merged models have
@@ -158,27 +198,29 @@ def model_scores_context(model: LLMModel) -> dict:
     """
     document_ids = [d.pk for d in model.documents.all()]
     runs = list(
-        EvalRun.objects.filter(Q(model=model) | Q(source_document_id__in=document_ids, third_party_claim=True))
-        .select_related("source_document", "model")
-        .prefetch_related(
-            Prefetch("results", queryset=Result.objects.select_related("benchmark").order_by("benchmark__key",
-                                                                                          "raw_name", "metric")),
-            Prefetch("claim_checks", queryset=ClaimCheck.objects.order_by("aggregate")),
-        )
+        _runs_queryset().filter(Q(model=model) | Q(source_document_id__in=document_ids, third_party_claim=True))
         .order_by("third_party_claim", "source", "-created_at")
     )
+    for r in runs:
+        results, checks = instances(Result, r._results), instances(ClaimCheck, r._checks)
+        del r._results, r._checks
+        for row in (*results, *checks):
+            row.run = r
+        set_prefetched(r, "results", results)
+        set_prefetched(r, "claim_checks", checks)
     about = [r for r in runs if r.model_id == model.pk]
     claims_made = [r for r in runs if r.third_party_claim and r.source_document_id in document_ids]
     # EvalRun's default order, which the separate query used to return them in.
     claims_made.sort(key=lambda r: r.created_at, reverse=True)
     claims_made.sort(key=lambda r: r.model_id)
     merged = any(e.kind in (EdgeKind.MERGE, EdgeKind.MOE_EXPERT) for e in model.parent_edges.all())
+    scores, flags, uplift = _model_score_rows(model, merged=merged)
     return {
         "model": model,
-        "scores": model_scores(model),
+        "scores": scores,
         "own_runs": [r for r in about if not r.third_party_claim],
         "claims_by_others": [r for r in about if r.third_party_claim],
-        "flags": model_flags(model),
-        "uplift": MergeUplift.objects.filter(model=model).first() if merged else None,
+        "flags": flags,
+        "uplift": uplift,
         "claims_made": claims_made,
     }
