@@ -2,7 +2,7 @@
 
 A detail page that shows a handful of small related lists (a model's documents, variants, edges,
 scores...) would otherwise pay one round trip per list. ``json_rows`` is an ``ARRAY(SELECT
-jsonb_build_object(...) ... ORDER BY ...)`` column to annotate onto the main query; ``instances``
+to_jsonb(row) FROM (SELECT ... ORDER BY ...) row)`` column to annotate onto the main query; ``instances``
 rebuilds exactly what a prefetch would have loaded: instances marked as coming from the database,
 with the same fields loaded (others deferred) and their ``select_related`` parents cached.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, Model, QuerySet
-from django.db.models.functions import JSONObject
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import F, JSONField, Model, QuerySet, Subquery
 
-# A nested object's key prefix cannot clash with a field name (they never start with "@").
+# Related rows' columns are "@relation@column": the prefix cannot clash with a field name.
 _NESTED = "@"
 
 
@@ -30,18 +29,26 @@ def _attnames(model: type[Model], names: Sequence[str] | None) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
 
 
+class _JsonRows(Subquery):
+    # to_jsonb of the whole row: one call per row instead of a jsonb_build_object whose every key
+    # and column Django would resolve and compile on each request. Rows keep the inner ORDER BY
+    # (PostgreSQL reads a sorted subquery in order when nothing above it sorts, joins or groups).
+    template = "ARRAY(SELECT to_jsonb(_r) FROM (%(subquery)s) _r)"
+    output_field = ArrayField(JSONField())
+
+
 def json_rows(queryset: QuerySet, fields: Sequence[str] | None = None,
-              related: Mapping[str, Sequence[str] | None] | None = None) -> ArraySubquery:
+              related: Mapping[str, Sequence[str] | None] | None = None) -> Subquery:
     """``queryset``'s rows (its filter and order) as a JSON array column: ``fields`` of each row,
     plus for each ``related`` foreign key name the listed fields of the row it points to."""
     model = queryset.model
-    parts: dict[str, Any] = {name: F(name) for name in _attnames(model, fields)}
+    columns: dict[str, Any] = {}
     for relation, rel_fields in (related or {}).items():
         target = model._meta.get_field(relation).related_model
         # The key always comes along: it tells a missing parent from one whose fields are null.
         names = _attnames(target, None if rel_fields is None else [*rel_fields, target._meta.pk.name])
-        parts[_NESTED + relation] = JSONObject(**{name: F(f"{relation}__{name}") for name in names})
-    return ArraySubquery(queryset.values(_json=JSONObject(**parts)))
+        columns.update({f"{_NESTED}{relation}{_NESTED}{name}": F(f"{relation}__{name}") for name in names})
+    return _JsonRows(queryset.values(*_attnames(model, fields), **columns))
 
 
 def _instance(model: type[Model], row: Mapping[str, Any], db: str) -> Model:
@@ -61,13 +68,16 @@ def instances(model: type[Model], rows: Sequence[Mapping[str, Any]] | None,
     result = []
     for row in rows or []:
         obj = _instance(model, row, db)
-        for key, nested in row.items():
-            if not key.startswith(_NESTED):
-                continue
-            field = model._meta.get_field(key[len(_NESTED):])
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in row.items():
+            if key.startswith(_NESTED):
+                relation, name = key[1:].split(_NESTED, 1)
+                nested.setdefault(relation, {})[name] = value
+        for relation, values in nested.items():
+            field = model._meta.get_field(relation)
             # A null foreign key joins to a row of nulls: no related object, as select_related gives.
-            parent = None if nested.get(field.target_field.attname) is None else _instance(
-                field.related_model, nested, db)
+            parent = None if values.get(field.target_field.attname) is None else _instance(
+                field.related_model, values, db)
             field.set_cached_value(obj, parent)
         result.append(obj)
     return result
