@@ -34,7 +34,8 @@ def verification_badge(context: template.Context, status: str, stated: Any, reco
         return format_html('<span class="badge badge-ok" title="The stated average{} recomputes from its components">'
                            "verified</span>\n\n", shown)
     if status == "mismatch":
-        return format_html('<span class="badge badge-bad" title="Stated {} but the components give {}">mismatch</span>\n\n',
+        return format_html('<span class="badge badge-bad" title="Stated {} but the components give {}">'
+                           "mismatch</span>\n\n",
                            render_value_in_context(stated, context),
                            render_value_in_context("?" if recomputed is None else recomputed, context))
     if status == "insufficient":

@@ -32,6 +32,7 @@ def test_verification_badge_examples() -> None:
             Context(values))
 
     assert render(status="verified", stated=70.5, recomputed=70.5) == (
-        '<span class="badge badge-ok" title="The stated average 70.5 recomputes from its components">verified</span>\n\n')
+        '<span class="badge badge-ok" title="The stated average 70.5 recomputes from its components">'
+        "verified</span>\n\n")
     assert 'title="Stated 70.5 but the components give ?"' in render(status="mismatch", stated=70.5, recomputed=None)
     assert render(status="pending", stated=None, recomputed=None) == "\n"
