@@ -3,12 +3,13 @@ whatever the size of the catalog, by composing the QuerySet methods of catalog.q
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
@@ -24,6 +25,7 @@ from catalog.models import (
     QuantizedVariant,
     SourceDocument,
 )
+from config.jsonrows import instances, json_rows, set_prefetched
 from config.sitecache.memo import memoized
 
 # (label, low, high) in billions; both ends inclusive, exactly like the params_min/params_max
@@ -227,53 +229,58 @@ EDGE_FIELDS = ("id", "kind", "params", "confidence", "evidence", "child_id", "pa
 
 
 def model_detail(repo_id: str) -> LLMModel | None:
-    """The model with everything its page shows, in five queries. Repo ids match case-insensitively
-    (the Hub treats them so, and the database enforces case-insensitive uniqueness)."""
-    model = (
-        LLMModel.objects.select_related("organization")
-        .prefetch_related(
-            Prefetch("merge_recipes", queryset=MergeRecipe.objects.select_related("base_model")
-                     .only("id", "model_id", "step", "tool", "method", "dtype", "gate_mode", "experts_per_token",
-                           "parameters", "raw_config", "parsed_config", "source_document_id",
-                           *(f"base_model__{f}" for f in NODE_FIELDS))
-                     .order_by("step")),
-            Prefetch("quantized_variants", queryset=QuantizedVariant.objects.order_by("format", "level")),
-            Prefetch("documents", queryset=SourceDocument.objects.only(
-                "id", "kind", "origin", "status", "imported_at", "model_id", "warnings", "size_bytes", "content_hash")
-                .order_by("-imported_at")),
-        )
-        .filter(_repo_id_matches(repo_id))
-        .first()
-    )
-    if model is not None:
-        _prefetch_edges(model)
-    return model
-
-
-def _prefetch_edges(model: LLMModel) -> None:
-    """Both directions of the model's lineage in ONE query (two index scans OR-ed by PostgreSQL),
-    stored as ``parent_edges`` / ``child_edges`` prefetches exactly as prefetch_related would store
-    them, so ``model.parent_edges.all()`` and the serializers read them without a query."""
-    edges = list(
-        LineageEdge.objects.filter(Q(child=model) | Q(parent=model)).select_related("parent", "child")
-        .only(*EDGE_FIELDS, *(f"parent__{f}" for f in NODE_FIELDS), *(f"child__{f}" for f in NODE_FIELDS))
-        # Parents share the child and children the parent, so this one order is (kind, other end's
-        # repo id) for both lists, in the database's collation as before.
-        .order_by("kind", "parent__repo_id", "child__repo_id")
-    )
+    """The model with everything its page shows, in ONE query: the recipes, variants, documents and
+    both directions of the lineage ride along as JSON array columns (see config.jsonrows) and are
+    stored as prefetches, so ``model.documents.all()`` and the rest read them without a query.
+    Repo ids match case-insensitively (the Hub treats them so, and the database enforces
+    case-insensitive uniqueness)."""
+    model = _detail_queryset().filter(_repo_id_matches(repo_id)).first()
+    if model is None:
+        return None
+    recipes = instances(MergeRecipe, model._recipes)
+    variants = instances(QuantizedVariant, model._variants)
+    documents = instances(SourceDocument, model._documents)
+    edges = instances(LineageEdge, model._edges)
+    del model._recipes, model._variants, model._documents, model._edges
+    for row in (*recipes, *variants, *documents):
+        row.model = model
     parents = [e for e in edges if e.child_id == model.pk]
     children = [e for e in edges if e.parent_id == model.pk]
     for edge in parents:
         edge.child = model
     for edge in children:
         edge.parent = model
-    cache = getattr(model, "_prefetched_objects_cache", None)
-    if cache is None:
-        cache = model._prefetched_objects_cache = {}
-    for name, rows in (("parent_edges", parents), ("child_edges", children)):
-        queryset = getattr(model, name).all()
-        queryset._result_cache, queryset._prefetch_done = rows, True
-        cache[name] = queryset
+    for name, rows in (("merge_recipes", recipes), ("quantized_variants", variants), ("documents", documents),
+                       ("parent_edges", parents), ("child_edges", children)):
+        set_prefetched(model, name, rows)
+    return model
+
+
+@functools.cache
+def _detail_queryset() -> QuerySet[LLMModel]:
+    """model_detail's query before its filter. Resolving the JSON columns' expressions costs more
+    Python time than the query itself, so it is done once per process; each call only clones it."""
+    own = OuterRef("pk")
+    return (
+        LLMModel.objects.select_related("organization")
+        .annotate(
+            _recipes=json_rows(MergeRecipe.objects.filter(model=own).order_by("step"), RECIPE_FIELDS,
+                               {"base_model": NODE_FIELDS}),
+            _variants=json_rows(QuantizedVariant.objects.filter(model=own).order_by("format", "level")),
+            _documents=json_rows(SourceDocument.objects.filter(model=own).order_by("-imported_at"), DOCUMENT_FIELDS),
+            # Parents share the child and children the parent, so this one order is (kind, other
+            # end's repo id) for both lists, in the database's collation.
+            _edges=json_rows(LineageEdge.objects.filter(Q(child=own) | Q(parent=own))
+                             .order_by("kind", "parent__repo_id", "child__repo_id"),
+                             EDGE_FIELDS, {"parent": NODE_FIELDS, "child": NODE_FIELDS}),
+        )
+    )
+
+
+RECIPE_FIELDS = ("id", "model_id", "step", "tool", "method", "dtype", "gate_mode", "experts_per_token", "parameters",
+                 "raw_config", "parsed_config", "source_document_id", "base_model_id")
+DOCUMENT_FIELDS = ("id", "kind", "origin", "status", "imported_at", "model_id", "warnings", "size_bytes",
+                   "content_hash")
 
 
 def model_summary(repo_id: str) -> LLMModel | None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import functools
+from typing import Iterable
+
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import FloatField, Func, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from catalog.models import EdgeKind, LLMModel
+from config.jsonrows import instances, json_rows, set_prefetched
 from evals.models import ClaimCheck, EvalRun, Leaderboard, LeaderboardMember, MergeUplift, Result, ResultFlag, Score
 
 
@@ -73,8 +80,35 @@ def board_tops(boards: list[Leaderboard], n: int = 5) -> dict[int, list[Score]]:
     return out
 
 
+def with_member_values(scores: Iterable[Score], members: list[LeaderboardMember]) -> list[Score]:
+    """The scores, each with ``member_values``: its component per board member, in column order, so
+    the table reads a list instead of a dict lookup per cell through each member's benchmark.
+    A missing component is "" (what the table's ``get_item`` gave, shown as an empty cell) and a
+    null one None (shown as a dash)."""
+    keys = [m.benchmark.key for m in members]
+    rows = list(scores)
+    for score in rows:
+        components = score.components if isinstance(score.components, dict) else {}
+        score.member_values = [components.get(key, "") for key in keys]
+    return rows
+
+
+def board_chart_rows(scores: QuerySet[Score], members: list[LeaderboardMember], limit: int) -> list[tuple]:
+    """The top ``limit`` scored rows of a (filtered) board for its charts: (repo_id, average, total
+    params, active params, member values...), a member's value None where the row lacks it.
+
+    Each member's component comes out of the jsonb as a float8 column: decoding 2,000 whole
+    ``components`` documents with json.loads was a third of the page's CPU time."""
+    # One float8[] column rather than one float column per member: Django runs a float() converter
+    # on every expression column of every row, and an array column has none.
+    values = Func(*[Cast(KeyTextTransform(m.benchmark.key, "components"), FloatField()) for m in members],
+                  template="ARRAY[%(expressions)s]::float8[]", output_field=ArrayField(FloatField()))
+    return [(*row[:4], *row[4]) for row in scores.filter(average__isnull=False)[:limit].values_list(
+        "model__repo_id", "average", "model__total_params_b", "model__active_params_b", values)]
+
+
 def board_figures(board: Leaderboard, members: list[LeaderboardMember], rows: list[tuple]) -> dict[str, dict]:
-    """Plotly figures for the rows of a (filtered) board: (repo_id, average, components, total, active)."""
+    """Plotly figures for the rows of board_chart_rows."""
     from evals import charts
 
     if not rows:
@@ -82,18 +116,17 @@ def board_figures(board: Leaderboard, members: list[LeaderboardMember], rows: li
     names = [r[0] for r in rows]
     averages = [r[1] for r in rows]
     figures = {"top": charts.top_n_bar(names, averages, title=f"Top {min(20, len(rows))} on {board.name}")}
-    sized = [(r[0], r[3], r[1]) for r in rows if r[3]]
+    sized = [(r[0], r[2], r[1]) for r in rows if r[2]]
     if sized:
         figures["params"] = charts.score_vs_params([s[0] for s in sized], [s[1] for s in sized],
                                                    [s[2] for s in sized], title="Score vs total parameters")
-    active = [(r[0], r[4] or r[3], r[1]) for r in rows if (r[4] or r[3])]
+    active = [(r[0], r[3] or r[2], r[1]) for r in rows if (r[3] or r[2])]
     if active:
         figures["active"] = charts.score_vs_params([a[0] for a in active], [a[1] for a in active],
                                                    [a[2] for a in active], title="Score vs active parameters",
                                                    axis="Active parameters (B)")
-    # Read each member's key and name once: 2,000 rows x 6 members through the FK descriptor added up.
-    columns = [(m.benchmark.name, m.benchmark.key) for m in members]
-    per_benchmark = {name: [r[2][key] for r in rows if r[2] and key in r[2]] for name, key in columns}
+    per_benchmark = {m.benchmark.name: [r[4 + i] for r in rows if r[4 + i] is not None]
+                     for i, m in enumerate(members)}
     per_benchmark = {k: v for k, v in per_benchmark.items() if v}
     if per_benchmark:
         figures["distribution"] = charts.distribution(per_benchmark, title="Per-benchmark distribution")
@@ -148,8 +181,45 @@ def uplift_by_method() -> list[tuple[str, dict]]:
     return [(r["method"], {**r, "share_beating": r["beating"] / r["n"] if r["n"] else 0}) for r in rows]
 
 
+@functools.cache
+def _score_rows_queryset(merged: bool) -> QuerySet:
+    """_model_score_rows' query before its filter, built once per process: resolving the JSON
+    columns' expressions costs more Python time than running the query."""
+    own = OuterRef("pk")
+    columns = {
+        "_scores": json_rows(Score.objects.filter(model=own).order_by("leaderboard__position"),
+                            related={"leaderboard": None}),
+        "_flags": json_rows(ResultFlag.objects.filter(model=own).order_by("kind", "pk"),
+                           related={"benchmark": None}),
+    }
+    if merged:
+        columns["_uplift"] = json_rows(MergeUplift.objects.filter(model=own).order_by(
+            *MergeUplift._meta.ordering or ["pk"])[:1])
+    return LLMModel.objects.values(**columns)
+
+
+@functools.cache
+def _runs_queryset() -> QuerySet[EvalRun]:
+    """Runs with their results and claim checks as JSON array columns (config.jsonrows), so one
+    query replaces three; built once per process, like _score_rows_queryset."""
+    run = OuterRef("pk")
+    return EvalRun.objects.select_related("source_document", "model").annotate(
+        _results=json_rows(Result.objects.filter(run=run).order_by("benchmark__key", "raw_name", "metric"),
+                           related={"benchmark": None}),
+        _checks=json_rows(ClaimCheck.objects.filter(run=run).order_by("aggregate")),
+    )
+
+
+def _model_score_rows(model: LLMModel, *, merged: bool) -> tuple[list[Score], list[ResultFlag], MergeUplift | None]:
+    """The model's scores, flags and (if merged) merge uplift in ONE query of JSON array columns,
+    in the orders model_scores / model_flags / the uplift lookup give."""
+    row = _score_rows_queryset(merged).filter(pk=model.pk).get()
+    uplifts = instances(MergeUplift, row.get("_uplift"))
+    return instances(Score, row["_scores"]), instances(ResultFlag, row["_flags"]), (uplifts[0] if uplifts else None)
+
+
 def model_scores_context(model: LLMModel) -> dict:
-    """Everything the model page's scores section shows, in a constant number of queries (five or six).
+    """Everything the model page's scores section shows, in two queries whatever the model has.
 
     The runs about the model and the third-party claims its own documents make are ONE query (an OR
     of two index scans; the document ids come from the model page's prefetch). Only merged models have
@@ -158,27 +228,29 @@ def model_scores_context(model: LLMModel) -> dict:
     """
     document_ids = [d.pk for d in model.documents.all()]
     runs = list(
-        EvalRun.objects.filter(Q(model=model) | Q(source_document_id__in=document_ids, third_party_claim=True))
-        .select_related("source_document", "model")
-        .prefetch_related(
-            Prefetch("results", queryset=Result.objects.select_related("benchmark").order_by("benchmark__key",
-                                                                                          "raw_name", "metric")),
-            Prefetch("claim_checks", queryset=ClaimCheck.objects.order_by("aggregate")),
-        )
+        _runs_queryset().filter(Q(model=model) | Q(source_document_id__in=document_ids, third_party_claim=True))
         .order_by("third_party_claim", "source", "-created_at")
     )
+    for r in runs:
+        results, checks = instances(Result, r._results), instances(ClaimCheck, r._checks)
+        del r._results, r._checks
+        for row in (*results, *checks):
+            row.run = r
+        set_prefetched(r, "results", results)
+        set_prefetched(r, "claim_checks", checks)
     about = [r for r in runs if r.model_id == model.pk]
     claims_made = [r for r in runs if r.third_party_claim and r.source_document_id in document_ids]
     # EvalRun's default order, which the separate query used to return them in.
     claims_made.sort(key=lambda r: r.created_at, reverse=True)
     claims_made.sort(key=lambda r: r.model_id)
     merged = any(e.kind in (EdgeKind.MERGE, EdgeKind.MOE_EXPERT) for e in model.parent_edges.all())
+    scores, flags, uplift = _model_score_rows(model, merged=merged)
     return {
         "model": model,
-        "scores": model_scores(model),
+        "scores": scores,
         "own_runs": [r for r in about if not r.third_party_claim],
         "claims_by_others": [r for r in about if r.third_party_claim],
-        "flags": model_flags(model),
-        "uplift": MergeUplift.objects.filter(model=model).first() if merged else None,
+        "flags": flags,
+        "uplift": uplift,
         "claims_made": claims_made,
     }

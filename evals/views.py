@@ -36,8 +36,8 @@ def leaderboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
     rows = filterset.qs if filterset.is_valid() else selectors.leaderboard_scores(board).none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    chart_rows = list(rows.filter(average__isnull=False)[:CHART_ROWS].values_list("model__repo_id", "average", "components",
-                                                    "model__total_params_b", "model__active_params_b"))
+    page.object_list = selectors.with_member_values(page.object_list, members)
+    chart_rows = selectors.board_chart_rows(rows, members, CHART_ROWS)
     figures = selectors.board_figures(board, members, chart_rows)
     query = request.GET.copy()
     query.pop("page", None)
