@@ -225,16 +225,3 @@ def _other_to_json(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-    if isinstance(value, float):
-        return None if value != value else value  # NaN is not JSON
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: facts_to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): facts_to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [facts_to_json(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:  # NaN is not JSON
-        return None
-    return value
