@@ -8,14 +8,13 @@ Keyed by the version, an entry can never be stale: any write makes it unreachabl
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Callable, Hashable, TypeVar
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
+from config.sitecache import store
 from config.sitecache.version import current_version
 
 logger = logging.getLogger(__name__)
@@ -35,19 +34,11 @@ def memoized(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T], *
     except DatabaseError:
         logger.warning("catalog version unreadable; %s computed without the cache", name, exc_info=True)
         return compute()
-    digest = hashlib.blake2b(repr(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
-    key = f"memo:{name}:{version}:{digest}"
-    cache = caches[settings.RESPONSE_CACHE_ALIAS]
-    try:
-        hit = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache server that is down must not fail the page
-        logger.warning("cache unreachable; %s computed without it", name, exc_info=True)
-        return compute()
+    key = f"memo:{name}:{version}:{store.digest(repr(parts))}"
+    reachable, hit = store.read(key)
     if hit is not None:
         return hit
     value = compute()
-    try:
-        cache.set(key, value, settings.RESPONSE_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001 - same: the value is ready, only keeping it failed
-        logger.warning("cache unreachable; %s not stored", name, exc_info=True)
+    if reachable:
+        store.write(key, value, settings.RESPONSE_CACHE_SECONDS)
     return value

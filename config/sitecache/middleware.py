@@ -22,16 +22,15 @@ not reordered: pages echo it (pagination links, "next=" in the header), so ``?a=
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Callable
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import cc_delim_re, get_conditional_response
 
+from config.sitecache import store
 from config.sitecache.version import catalog_changed, current_version
 
 logger = logging.getLogger(__name__)
@@ -65,20 +64,14 @@ class ResponseCacheMiddleware:
         except DatabaseError:
             logger.warning("catalog version unreadable; serving uncached", exc_info=True)
             return self.get_response(request)
-        cache = caches[settings.RESPONSE_CACHE_ALIAS]
-        try:
-            stored = cache.get(key)
-        except Exception:  # noqa: BLE001 - a cache server that is down must not take the site with it
-            logger.warning("response cache unreachable; serving uncached", exc_info=True)
+        reachable, stored = store.read(key)
+        if not reachable:
             return self.get_response(request)
         if stored is not None:
             return self._replay(request, stored)
         response = self.get_response(request)
         if self._storable(request, response):
-            try:
-                cache.set(key, (response.status_code, list(response.items()), response.content), seconds)
-            except Exception:  # noqa: BLE001 - same: the answer is ready, only storing it failed
-                logger.warning("response cache unreachable; answer not stored", exc_info=True)
+            store.write(key, (response.status_code, list(response.items()), response.content), seconds)
         response[HEADER] = "miss"
         return response
 
@@ -97,8 +90,7 @@ class ResponseCacheMiddleware:
     def _key(request: HttpRequest, version: int) -> str:
         parts = (request.scheme, request.get_host(), request.path, request.META.get("QUERY_STRING", ""),
                  request.META.get("HTTP_ACCEPT", ""))
-        digest = hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
-        return f"rc:{version}:{digest}"
+        return f"rc:{version}:{store.digest(chr(0).join(parts))}"
 
     # -- responses --------------------------------------------------------
     @staticmethod

@@ -60,11 +60,11 @@ def test_nothing_is_kept_inside_a_transaction(settings: Any) -> None:
 
 def test_an_unreachable_cache_computes_the_value(committed_reads: None, monkeypatch: pytest.MonkeyPatch,
                                                  settings: Any) -> None:
-    from config.sitecache import memo
+    from config.sitecache import store
 
     class Down:
         def get(self, *args: Any, **kwargs: Any) -> Any:
             raise ConnectionError("cache server down")
 
-    monkeypatch.setattr(memo, "caches", {settings.RESPONSE_CACHE_ALIAS: Down()})
+    monkeypatch.setattr(store, "caches", {settings.RESPONSE_CACHE_ALIAS: Down()})
     assert memoized("probe", ("x",), lambda: 42) == 42

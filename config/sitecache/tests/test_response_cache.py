@@ -311,10 +311,10 @@ class _DownCache:
 
 
 def test_a_cache_server_that_is_down_serves_uncached_pages(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
-    from config.sitecache import middleware
+    from config.sitecache import store
 
     LLMModelFactory(repo_id="acme/Uncached-7B")
-    monkeypatch.setattr(middleware, "caches", {settings.RESPONSE_CACHE_ALIAS: _DownCache()})
+    monkeypatch.setattr(store, "caches", {settings.RESPONSE_CACHE_ALIAS: _DownCache()})
     response = get("/models/acme/Uncached-7B/")
     assert response.status_code == 200
     assert b"acme/Uncached-7B" in response.content
