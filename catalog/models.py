@@ -4,7 +4,7 @@ the raw documents every fact was imported from."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -107,6 +107,11 @@ class LLMModel(models.Model):
             GinIndex(fields=["search_vector"], name="llmmodel_search_gin"),
             GinIndex(fields=["tags"], name="llmmodel_tags_gin"),
             GinIndex(name="llmmodel_repo_trgm", fields=["repo_id"], opclasses=["gin_trgm_ops"]),
+            # The search's typo arm, ``repo_id % text``: a GiST leaf holds each repo id's trigrams, so
+            # candidates are rejected in the index. The GIN index above (kept for the ILIKE substring
+            # arm) yields every repo id sharing a few trigrams -- 17,000 for "qwen2 merge" -- and each is
+            # rechecked against the wide heap row: ~100 ms against ~25 ms at 100,000 models.
+            GistIndex(name="llmmodel_repo_trgm_gist", fields=["repo_id"], opclasses=["gist_trgm_ops"]),
             models.Index(fields=["total_params_b"], name="llmmodel_total_params_idx"),
             models.Index(fields=["-downloads"], name="llmmodel_downloads_idx"),
             # The home page's "recently updated" list walks this instead of sorting the catalog.
