@@ -115,3 +115,26 @@ def test_search_facets_equal_the_facets_of_the_same_models_filtered_by_id(corpus
     if text == "hermes mistral":
         assert by_search["merge_method"] == [("slerp", 1)]
         assert by_search["quant_format"] == [("AWQ", 1), ("GGUF", 1), ("GPTQ", 1)]
+
+
+def test_api_list_rows_are_exactly_what_the_list_serializer_gives(corpus) -> None:
+    import orjson
+
+    from catalog.api.serializers import ModelListSerializer
+
+    corpus[0].release_date = None
+    corpus[0].active_params_b = 3.5
+    corpus[0].save()
+    for params in ({"page_size": 50}, {"q": "hermes mistral", "page_size": 50}, {"q": "qwen2 mrege"}):
+        rows = APIClient().get("/api/models/", params).json()["results"]
+        assert rows
+        models = {m.repo_id: m for m in LLMModel.objects.filter(repo_id__in=[r["repo_id"] for r in rows])}
+        expected = [orjson.loads(orjson.dumps(ModelListSerializer(models[r["repo_id"]]).data)) for r in rows]
+        assert rows == expected
+    assert any(r["release_date"] is None for r in APIClient().get("/api/models/", {"page_size": 50}).json()["results"])
+
+
+def test_api_list_rejects_a_bad_filter_naming_the_field(corpus) -> None:
+    response = APIClient().get("/api/models/", {"q": "mistral", "params_min": "lots"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][0]["field"] == "params_min"
