@@ -137,3 +137,25 @@ def test_api_list_rejects_a_bad_filter_naming_the_field(corpus) -> None:
     response = APIClient().get("/api/models/", {"q": "mistral", "params_min": "lots"})
     assert response.status_code == 400
     assert response.json()["error"]["fields"][0]["field"] == "params_min"
+
+
+def test_api_list_order_is_the_expression_index_order(corpus) -> None:
+    """llmmodel_api_downloads_idx (migration 0008) spells out the cursor paginator's NULL-sentinel
+    expressions; if either side changes, the index silently stops serving /api/models/. With
+    sorting and sequential scans priced out, only a matching index can give that order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        rows = APIClient().get("/api/models/", {"page_size": 3}).json()["results"]
+    assert [r["repo_id"] for r in rows] == list(
+        LLMModel.objects.filter(is_stub=False).order_by(F("downloads").desc(nulls_last=True), "repo_id", "pk")
+        .values_list("repo_id", flat=True)[:3])
+    (page_sql,) = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "llmmodel_api_downloads_idx" in plan and "Sort" not in plan
