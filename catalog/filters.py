@@ -43,6 +43,17 @@ class LLMModelFilter(django_filters.FilterSet):
         model = LLMModel
         fields: list[str] = []
 
+    def get_form_class(self) -> type:
+        # The form's fields follow from the declarations above alone (no choice depends on the
+        # request or the database), so the class is built once per FilterSet class: building it
+        # makes every filter construct its form field, ~1.5 ms of each catalog page and API list.
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # Stubs (models only mentioned by other documents) are hidden unless asked for.
         if self.form.cleaned_data.get("include_stubs") is not True:

@@ -4,13 +4,13 @@ the raw documents every fact was imported from."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -107,6 +107,11 @@ class LLMModel(models.Model):
             GinIndex(fields=["search_vector"], name="llmmodel_search_gin"),
             GinIndex(fields=["tags"], name="llmmodel_tags_gin"),
             GinIndex(name="llmmodel_repo_trgm", fields=["repo_id"], opclasses=["gin_trgm_ops"]),
+            # The search's typo arm, ``repo_id % text``: a GiST leaf holds each repo id's trigrams, so
+            # candidates are rejected in the index. The GIN index above (kept for the ILIKE substring
+            # arm) yields every repo id sharing a few trigrams -- 17,000 for "qwen2 merge" -- and each is
+            # rechecked against the wide heap row: ~100 ms against ~25 ms at 100,000 models.
+            GistIndex(name="llmmodel_repo_trgm_gist", fields=["repo_id"], opclasses=["gist_trgm_ops"]),
             models.Index(fields=["total_params_b"], name="llmmodel_total_params_idx"),
             models.Index(fields=["-downloads"], name="llmmodel_downloads_idx"),
             # The home page's "recently updated" list walks this instead of sorting the catalog.
@@ -122,6 +127,15 @@ class LLMModel(models.Model):
             models.Index(F("total_params_b").desc(nulls_last=True), F("repo_id"), name="llmmodel_params_desc_idx"),
             models.Index(F("active_params_b").desc(nulls_last=True), F("repo_id"), name="llmmodel_active_desc_idx"),
             models.Index(F("release_date").desc(nulls_last=True), F("repo_id"), name="llmmodel_release_desc_idx"),
+            # /api/models/ without a search pages by (downloads desc, repo id, id) through the cursor
+            # paginator, which reads each column through COALESCE with a sentinel that sorts NULLs
+            # last (config.api_support._annotate_keys). An index on exactly those expressions lets the
+            # first page, and any cursor's page, walk the catalog in order and stop after 51 rows
+            # instead of sorting 100,000 models (80 ms -> under 1 ms).
+            models.Index(Coalesce(F("downloads"), Value(-(2 ** 62)), output_field=models.BigIntegerField()).desc(),
+                         Coalesce(F("repo_id"), Value("\U0010ffff"), output_field=models.CharField()),
+                         Coalesce(F("id"), Value(2 ** 62), output_field=models.BigIntegerField()),
+                         condition=Q(is_stub=False), name="llmmodel_api_downloads_idx"),
         ]
 
     def __str__(self) -> str:

@@ -349,7 +349,11 @@ def _after(keys: list[tuple[str, bool, Any]], values: list[Any], *, reverse: boo
         for prior, prior_value in zip(keys[:i], values[:i]):
             term &= Q(**{prior[0]: prior_value})
         condition |= term
-    return condition
+    # Implied by the OR above, but a plain range on the first column that an index in this order
+    # can seek to: without it, a later page walks the index from the start and filters every row
+    # before the cursor (/api/models/ deep in the catalog: 160 ms instead of well under 1 ms).
+    first, descending, _ = keys[0]
+    return Q(**{f"{first}__{'lte' if descending != reverse else 'gte'}": values[0]}) & condition
 
 
 def _key_text(value: Any) -> str:

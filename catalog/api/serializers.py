@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -52,6 +54,36 @@ class ModelListSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj: LLMModel) -> str:
         return f"/api/models/{obj.repo_id}/"
+
+
+# The list endpoint's rows come from ``values()`` through ``model_row``, which builds exactly what
+# ModelListSerializer would (that class still documents the shape in the schema, and a test holds
+# the two equal): DRF's per-field serializer machinery cost ~200 microseconds a row, a third of the
+# CPU of a 50-row search page.
+MODEL_ROW_VALUES = ("id", "repo_id", "name", "family", "architecture", "is_moe", "total_params_b", "active_params_b",
+                    "context_length", "license", "release_date", "downloads", "result_count", "summary", "updated_at")
+
+
+def model_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``values(*MODEL_ROW_VALUES)`` row as ModelListSerializer represents the model."""
+    released, updated = row["release_date"], row["updated_at"]
+    return {
+        "id": row["id"], "repo_id": row["repo_id"], "url": f"/api/models/{row['repo_id']}/", "name": row["name"],
+        "family": row["family"], "architecture": row["architecture"], "is_moe": row["is_moe"],
+        "total_params_b": row["total_params_b"], "active_params_b": row["active_params_b"],
+        "context_length": row["context_length"], "license": row["license"],
+        "release_date": released.isoformat() if released is not None else None,
+        "downloads": row["downloads"], "result_count": row["result_count"], "summary": row["summary"],
+        "updated_at": _drf_datetime(updated),
+    }
+
+
+def _drf_datetime(value: datetime | None) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC spelt ``Z``."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class EdgeSerializer(serializers.ModelSerializer):

@@ -71,6 +71,12 @@ class ModelViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
             return selectors.model_list(LLMModel.objects.all())
         return LLMModel.objects.all()
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Plain rows (see serializers.model_row), paged by cursor like any list."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*s.MODEL_ROW_VALUES))
+        return self.get_paginated_response([s.model_row(row) for row in page])
+
     def get_serializer_class(self) -> type:
         if self.action == "lineage":
             return s.LineageSerializer
