@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
+import psycopg
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -200,7 +201,7 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
         if full:
             with _without_cycle_collection():
                 unranked = _rank_in_memory(diffs, board_ids)
-        parts = [(d.changed, d.rank_updates, d.stale, full) for d in diffs
+        parts = [(d.changed, d.n_existing, d.rank_updates, d.stale, full) for d in diffs
                  if d.changed or d.rank_updates or d.stale]
         for written, _ in runner.map(_write_scores_committed, parts, [0] * len(parts)):
             stats.written += written
@@ -297,8 +298,8 @@ def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_ke
     return stats, diff
 
 
-def _write_scores_committed(changed: list[tuple], rank_updates: list[tuple[int, int | None]], stale: list[int],
-                            with_rank: bool) -> int:
+def _write_scores_committed(changed: list[tuple], n_existing: int, rank_updates: list[tuple[int, int | None]],
+                            stale: list[int], with_rank: bool) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         _delete_ids(cursor, "evals_score", stale)
         columns = ("model_id", "leaderboard_id", *_SCORE_FIELDS, "computed_at")
@@ -306,7 +307,9 @@ def _write_scores_committed(changed: list[tuple], rank_updates: list[tuple[int, 
             columns += ("rank",)
         else:  # partial job: rows go in unranked (the SQL rerank follows); rank is the last value
             changed = [row[:-1] for row in changed]
-        _upsert(cursor, "evals_score", columns, ("model_id", "leaderboard_id"), changed)
+        key = ("model_id", "leaderboard_id")
+        _upsert(cursor, "evals_score", columns, key, changed[:n_existing])
+        _insert_new(cursor, "evals_score", columns, key, changed[n_existing:])
         if rank_updates:
             cursor.execute(
                 "UPDATE evals_score s SET rank = c.rank FROM unnest(%s::bigint[], %s::integer[]) AS c(id, rank) "
@@ -606,6 +609,22 @@ def _upsert(cursor: Any, table: str, columns: Sequence[str], conflict: Sequence[
                    f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}")
 
 
+def _insert_new(cursor: Any, table: str, columns: Sequence[str], conflict: Sequence[str], rows: list[Sequence[Any]]
+                ) -> None:
+    """Insert rows the table did not hold when the chunk was read: COPY straight into the table
+    (a cold job writes 200,000 scores; going through a temporary table and INSERT ... SELECT cost
+    the database about as much again). A concurrent job may have inserted one of them since:
+    the COPY then fails on the unique key, its savepoint is rolled back, and the rows go through
+    the upsert instead."""
+    if not rows:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: the COPY alone is undone on failure
+            _copy_rows(cursor, table, columns, rows)
+    except psycopg.errors.UniqueViolation:
+        _upsert(cursor, table, columns, conflict, rows)
+
+
 def _delete_ids(cursor: Any, table: str, ids: list[int]) -> None:
     if ids:
         cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
@@ -637,6 +656,7 @@ class _ScoreDiff:
     unchanged: list[tuple]  # (score_id, leaderboard_id, stored average if ranked else None, stored rank)
     stale: list[int]  # score ids of boards the model no longer has anything on
     rank_updates: list[tuple[int, int | None]] = field(default_factory=list)  # (score_id, rank)
+    n_existing: int = 0  # the first n_existing changed rows update a stored row; the others are new
 
 
 def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tuple], now: datetime
@@ -662,6 +682,7 @@ def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tu
             unchanged.append((score_id, board_id, current[0] if current[1] else None, rank))
         else:
             changed.append((*key, *values, now, rank))
+    diff.n_existing = len(changed)
     changed.extend((*key, *values, now, None) for key, values in wanted.items() if key not in seen)
     return diff
 
@@ -686,11 +707,12 @@ def _write_claims(cursor: Any, run_ids: list[int], checks: dict[tuple[int, str],
         seen.add(key)
         if not _same(tuple(current), values):
             changed.append((*key, *values, now))
-    changed.extend((*key, *values, now) for key, values in checks.items() if key not in seen)
+    new = [(*key, *values, now) for key, values in checks.items() if key not in seen]
     _delete_ids(cursor, "evals_claimcheck", stale)
-    _upsert(cursor, "evals_claimcheck", ("run_id", "aggregate", *_CLAIM_FIELDS, "checked_at"),
-            ("run_id", "aggregate"), changed)
-    stats.claim_checks_written += len(changed) + len(stale)
+    columns, conflict = ("run_id", "aggregate", *_CLAIM_FIELDS, "checked_at"), ("run_id", "aggregate")
+    _upsert(cursor, "evals_claimcheck", columns, conflict, changed)
+    _insert_new(cursor, "evals_claimcheck", columns, conflict, new)
+    stats.claim_checks_written += len(changed) + len(new) + len(stale)
 
 
 def _flag_key(model_id: int, kind: str, benchmark_id: int | None, metric: str, message: str, details: Any
