@@ -6,12 +6,14 @@ catalog writes nothing).
 
 Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
 
-* Each chunk of models is read with two plain SQL queries (its runs, then their results) into
-  tuples: no Django model instances, no per-row ORM work.
+* Each chunk of models is read with two plain SQL queries (its runs, then their results, in
+  binary) into tuples: no Django model instances, no per-row ORM work.
 * What a chunk should hold (scores, claim checks, flags) is computed in memory and compared
-  with what the tables hold; only differences are written: new and changed rows go through
-  COPY into a temporary table and one ``INSERT ... ON CONFLICT DO UPDATE``, vanished rows
-  through one ``DELETE ... WHERE id = ANY(...)``. An unchanged catalog costs reads only.
+  with what the tables hold; only differences are written, by binary COPY: rows the table
+  did not hold straight into it (a savepoint catches a concurrent job's insert and sends them
+  to the upsert), changed rows into a temporary table and one ``INSERT ... ON CONFLICT DO
+  UPDATE``, vanished rows through one ``DELETE ... WHERE id = ANY(...)``. An unchanged
+  catalog costs reads only.
 * Chunks are large (fewer transactions and round trips) but bounded, so memory stays flat
   whatever the catalog size.
 * Two passes (``score_models``): chunks are computed first, then their score differences are
