@@ -185,7 +185,8 @@ class VerificationStatus(models.TextChoices):
 class ClaimCheck(models.Model):
     """A stated average recomputed from its components."""
 
-    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="claim_checks")
+    # The unique (run, aggregate) constraint serves lookups by run: no second index to maintain.
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="claim_checks", db_index=False)
     aggregate = models.CharField(max_length=40, blank=True, help_text="'' for the run's overall average.")
     stated = models.FloatField()
     recomputed = models.FloatField(null=True, blank=True)
@@ -227,8 +228,11 @@ class ResultFlag(models.Model):
 class Score(models.Model):
     """A model's computed standing on one leaderboard (denormalized for fast boards)."""
 
-    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="scores")
-    leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="scores")
+    # No single-column indexes: the unique (model, leaderboard) constraint serves lookups by
+    # model and the (leaderboard, ...) indexes below serve lookups by board. Each extra index is
+    # paid on every row a scoring job writes (a cold job writes 200,000).
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="scores", db_index=False)
     average = models.FloatField(null=True, blank=True)
     rank = models.PositiveIntegerField(null=True, blank=True)
     complete = models.BooleanField(default=False)

@@ -94,6 +94,7 @@ class _Plan:
     order: tuple[str, ...]  # member keys in the board's order
     relevant: frozenset[str]
     normalize: bool
+    weight_sum: float  # of ``members`` in their order, summed once per board instead of per model
 
 
 _PLANS: dict[int, tuple[LeaderboardSpec, _Plan]] = {}
@@ -125,12 +126,14 @@ def _plan(spec: LeaderboardSpec) -> _Plan:
     relevant = {m.benchmark for m in members}
     for m in members:
         relevant.update(m.tasks)
+    ordered_members = tuple(sorted(members, key=lambda m: not m.tasks))
     plan = _Plan(
         slug=spec.slug,
-        members=tuple(sorted(members, key=lambda m: not m.tasks)),
+        members=ordered_members,
         order=tuple(m.benchmark for m in members),
         relevant=frozenset(relevant),
         normalize=spec.averaging == "mean_normalized",
+        weight_sum=sum(m.weight for m in ordered_members),
     )
     if len(_PLANS) > 64:  # bounded: only ever a handful of boards
         _PLANS.clear()
@@ -303,18 +306,24 @@ def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> Score
             if member.baseline:
                 notes.append(f"{key}: raw {row.value:.2f} normalized to {value:.2f} (baseline {member.baseline:g})")
         components[key], runs[key] = value, row.run_id
-    missing = [k for k in plan.order if k not in components]
-    total = len(plan.order)
+    order = plan.order
+    total = len(order)
+    # Every member found (the usual case): nothing to filter out of the board's order.
+    missing = [] if len(components) == total else [k for k in order if k not in components]
     completeness = (total - len(missing)) / total if total else 0.0
     average = None
     if not missing and total:
-        weight_sum = sum(m.weight for m in plan.members)
+        weight_sum = plan.weight_sum
         if weight_sum > 0:
-            average = sum(components[m.benchmark] * m.weight for m in plan.members) / weight_sum
+            average = sum([components[m.benchmark] * m.weight for m in plan.members]) / weight_sum
         else:
             notes.append("member weights sum to zero: no average")
-    ordered = {k: components[k] for k in plan.order if k in components}
-    ordered_runs = {k: runs[k] for k in plan.order if k in runs}
+    if missing:
+        ordered = {k: components[k] for k in order if k in components}
+        ordered_runs = {k: runs[k] for k in order if k in runs}
+    else:
+        ordered = {k: components[k] for k in order}
+        ordered_runs = {k: runs[k] for k in order}
     return ScoreOutcome(plan.slug, average, average is not None, completeness, ordered, ordered_runs, missing, notes)
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, Iterable, Sequence
 
 from evals.scoring.rules import ResultRow, _bucket, _finite, _pick_member, _plan, _subset
@@ -59,12 +60,18 @@ def decimals_of(value: float) -> int:
     return MAX_DECIMALS
 
 
+@lru_cache(maxsize=256)
+def _shared_slack(decimals: int, n: int) -> float:
+    """The slack of n components printed with the same decimals: summed term by term exactly as
+    the general case sums them (a product would differ in the last bit), once per (decimals, n)."""
+    return sum(repeat(0.5 * 10.0 ** -max(0, min(decimals, MAX_DECIMALS)), n)) / n
+
+
 def _component_slack(components: Sequence[float], component_decimals: int | Sequence[int] | None) -> float:
     n = len(components)
-    if component_decimals is None:
-        shared = max(map(decimals_of, components))
-        per = [shared] * n
-    elif isinstance(component_decimals, int):
+    if component_decimals is None:  # the scoring job's case, 115,000 times: one shared count
+        return _shared_slack(max(map(decimals_of, components)), n)
+    if isinstance(component_decimals, int):
         per = [component_decimals] * n
     else:
         per = list(component_decimals)[:n]
@@ -83,7 +90,11 @@ def verify_stated_average(stated: float, components: list[float], *, printed_dec
     d = printed_decimals if printed_decimals is not None else (decimals_of(stated) if ok_stated else 2)
     head = max(MIN_TOLERANCE, 0.5 * 10.0 ** -max(0, min(d, MAX_DECIMALS)))
     values = list(components or [])
-    if not ok_stated or not values or not all(_finite(c) for c in values):
+    try:
+        finite = all(map(math.isfinite, values))
+    except TypeError:  # a non-numeric component: what _finite says of it
+        finite = False
+    if not ok_stated or not values or not finite:
         return Verification("insufficient", float(stated) if ok_stated else math.nan, None, None, head)
     tolerance = head + _component_slack(values, component_decimals)
     recomputed = math.fsum(values) / len(values)

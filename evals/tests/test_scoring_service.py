@@ -301,3 +301,27 @@ def test_full_job_ranks_match_the_database_rerank(db) -> None:
     for board in Leaderboard.objects.all():
         scoring._rerank(board)
     assert set(Score.objects.values_list("id", "rank")) == before
+
+
+def test_new_row_taken_by_a_concurrent_job_is_upserted(seeded) -> None:
+    """Rows the chunk did not hold go in by COPY; when another job has inserted one of them
+    since, the COPY's savepoint is rolled back and every row goes through the upsert instead."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from evals.services.scoring import _SCORE_FIELDS, _insert_new
+
+    taken = Score.objects.select_related("model").filter(leaderboard__slug="open-llm-v1").first()
+    free_board = Leaderboard.objects.exclude(scores__model=taken.model).first()
+    now = timezone.now()
+    columns = ("model_id", "leaderboard_id", *_SCORE_FIELDS, "computed_at", "rank")
+    rows = [(taken.model_id, taken.leaderboard_id, 12.5, True, 1.0, {"arc": 12.5}, None, "none", 0, now, 7),
+            (taken.model_id, free_board.pk, None, False, 0.5, {"gsm8k": 3.25}, 40.0, "verified", 2, now, None)]
+    with connection.cursor() as cursor:
+        _insert_new(cursor, "evals_score", columns, ("model_id", "leaderboard_id"), rows)
+    stored = {s.leaderboard_id: (s.average, s.complete, s.completeness, s.components, s.reported_average,
+                                 s.verification, s.flag_count, s.rank)
+              for s in Score.objects.filter(model=taken.model, leaderboard_id__in=[taken.leaderboard_id, free_board.pk])}
+    assert stored == {taken.leaderboard_id: (12.5, True, 1.0, {"arc": 12.5}, None, "none", 0, 7),
+                      free_board.pk: (None, False, 0.5, {"gsm8k": 3.25}, 40.0, "verified", 2, None)}
+    assert Score.objects.get(pk=taken.pk).average == 12.5  # the same row, updated in place
