@@ -34,7 +34,6 @@ from catalog.models import (
 from catalog.render import render_card
 from catalog.services.bulk_store import FreshDocument, referenced_repo_ids, store_fresh
 from catalog.services.lineage import cycle_error
-from catalog.services.parse_ahead import AheadItem, ParseAhead, Prepared, content_hash
 from catalog.services.models import (
     LookupCache,
     apply_model_facts,
@@ -45,6 +44,7 @@ from catalog.services.models import (
     normalize_repo_id,
     save_with_history,
 )
+from catalog.services.parse_ahead import AheadItem, ParseAhead, Prepared, content_hash
 from catalog.signals import document_imported, document_superseded, import_job_finished
 from config.sitecache.version import catalog_changed
 
