@@ -43,6 +43,7 @@ class FreshDocument:
     digest: str
     origin: str
     repo_id: str
+    html: str | None = None  # the rendered body, when it was rendered ahead
     # Filled by ``store_fresh``.
     model: LLMModel | None = None
     document: SourceDocument | None = None
@@ -166,7 +167,9 @@ def store_fresh(entries: list[FreshDocument], cache: LookupCache) -> set[int]:
                          is_stub=False)
         own = parsed.kind in (DocumentKind.MODEL_CARD, DocumentKind.CATALOG_PAGE)
         apply_model_facts(model, parsed.model, own_document=own)
-        html = render_card(parsed.body_markdown) if parsed.body_markdown else ""
+        html = entry.html
+        if html is None:
+            html = render_card(parsed.body_markdown) if parsed.body_markdown else ""
         if html and own and parsed.kind == DocumentKind.MODEL_CARD:
             model.card_html = html
         entry.model = model

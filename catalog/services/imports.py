@@ -3,7 +3,6 @@ driven by ImportJob rows that survive lost messages and killed workers."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -12,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -45,6 +44,7 @@ from catalog.services.models import (
     normalize_repo_id,
     save_with_history,
 )
+from catalog.services.parse_ahead import AheadItem, ParseAhead, Prepared, content_hash
 from catalog.signals import document_imported, document_superseded, import_job_finished
 from config.sitecache.version import catalog_changed
 
@@ -76,10 +76,6 @@ class ImportOutcome:
     touched_model_ids: set[int] = field(default_factory=set)
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 # ---------------------------------------------------------------------------
 # One document
 
@@ -92,6 +88,7 @@ def import_document(
     cache: LookupCache | None = None,
     record: Callable[[ImportOutcome], None] | None = None,
     batch: ImportBatch | None = None,
+    prepared: Prepared | None = None,
 ) -> ImportOutcome:
     """Parse and store one document atomically. Raises ImportFailed with the reason.
 
@@ -102,6 +99,9 @@ def import_document(
     With a ``batch`` (the worker's path) a parsed document is only staged: the batch stores it when
     it is flushed, inside the caller's transaction, and calls ``record`` then (or ``record.fail``).
     The returned outcome then has status ``running`` and no document yet.
+
+    ``prepared`` is this content decoded, hashed, parsed and rendered ahead of time (see
+    ``parse_ahead``); it is used where those steps would run, so the outcome is the same.
     """
     if isinstance(content, bytes) and len(content) > settings.MAX_DOCUMENT_BYTES:
         raise ImportFailed(
@@ -114,11 +114,15 @@ def import_document(
     # The idempotency check comes before parsing: a text already stored parsed once and is not
     # parsed again (re-running an import of a folder costs one lookup per file). Text that is not
     # UTF-8 cannot have been stored; the parser reports what is wrong with it.
-    try:
-        text: str | None = content if isinstance(content, str) else content.decode("utf-8-sig", errors="strict")
-    except UnicodeDecodeError:
-        text = None
-    digest = content_hash(text) if text is not None else ""
+    text: str | None
+    if prepared is not None:
+        text, digest = prepared.text, prepared.digest
+    else:
+        try:
+            text = content if isinstance(content, str) else content.decode("utf-8-sig", errors="strict")
+        except UnicodeDecodeError:
+            text = None
+        digest = content_hash(text) if text is not None else ""
     if text is not None:
         existing = (batch.stored_document(digest) if batch is not None else
                     SourceDocument.objects.filter(content_hash=digest).select_related("model").first())
@@ -127,10 +131,16 @@ def import_document(
             if record is not None:
                 record(outcome)
             return outcome
-    try:
-        parsed = parse_document(content, filename=origin, repo_id_hint=normalize_repo_id(repo_id_hint) or "")
-    except ParseError as exc:
-        raise ImportFailed(exc.reason, exc.code) from exc
+    html: str | None = None
+    if prepared is not None and prepared.error is not None:
+        raise ImportFailed(prepared.error.reason, prepared.error.code) from prepared.error
+    if prepared is not None and prepared.parsed is not None:
+        parsed, html = prepared.parsed, prepared.html
+    else:
+        try:
+            parsed = parse_document(content, filename=origin, repo_id_hint=normalize_repo_id(repo_id_hint) or "")
+        except ParseError as exc:
+            raise ImportFailed(exc.reason, exc.code) from exc
     if text is None:  # the parser accepted bytes that are not UTF-8: as before, strict decoding decides
         text = content.decode("utf-8-sig", errors="strict")  # type: ignore[union-attr]
         digest = content_hash(text)
@@ -142,12 +152,13 @@ def import_document(
             "no_repo_id",
         )
     if batch is not None:
-        batch.stage(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id, record=record)
+        batch.stage(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id, record=record, html=html)
         return ImportOutcome(ItemStatus.RUNNING, None, None, list(parsed.warnings))
     cache = cache if cache is not None else LookupCache()
     try:
         with transaction.atomic():
-            outcome = _store(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id, cache=cache)
+            outcome = _store(parsed, text=text, digest=digest, origin=origin, repo_id=repo_id, cache=cache,
+                             html=html)
             catalog_changed()  # bulk_create and the receivers' rows send no model signal
             if record is not None:
                 record(outcome)
@@ -159,7 +170,8 @@ def import_document(
 
 
 def _store(
-    parsed: ParsedDocument, *, text: str, digest: str, origin: str, repo_id: str, cache: LookupCache
+    parsed: ParsedDocument, *, text: str, digest: str, origin: str, repo_id: str, cache: LookupCache,
+    html: str | None = None,
 ) -> ImportOutcome:
     # One locked read: an existing row is locked against a concurrent import of another version of
     # the same model. A new row is inserted once, already holding its facts (one history row and one
@@ -187,7 +199,8 @@ def _store(
         .order_by("-imported_at")
         .first()
     )
-    html = render_card(parsed.body_markdown) if parsed.body_markdown else ""
+    if html is None:  # not rendered ahead
+        html = render_card(parsed.body_markdown) if parsed.body_markdown else ""
     changed = apply_model_facts(model, parsed.model, own_document=own)
     if html and own and parsed.kind == DocumentKind.MODEL_CARD and model.card_html != html:
         model.card_html = html
@@ -395,6 +408,7 @@ class _Staged:
     origin: str
     repo_id: str
     record: Callable[[ImportOutcome], None] | None
+    html: str | None  # the rendered body, when it was rendered ahead
 
 
 class ImportBatch:
@@ -428,12 +442,12 @@ class ImportBatch:
         return SourceDocument.objects.filter(content_hash=digest).select_related("model").first()
 
     def stage(self, parsed: ParsedDocument, *, text: str, digest: str, origin: str, repo_id: str,
-              record: Callable[[ImportOutcome], None] | None) -> None:
+              record: Callable[[ImportOutcome], None] | None, html: str | None = None) -> None:
         own = repo_id.lower()
         named = referenced_repo_ids(parsed) - {own}
         if own in self._own or own in self._named or named & self._own:
             self.flush()
-        self._staged.append(_Staged(parsed, text, digest, origin, repo_id, record))
+        self._staged.append(_Staged(parsed, text, digest, origin, repo_id, record, html))
         self._own.add(own)
         self._named |= named
         self._digests.add(digest)
@@ -458,7 +472,7 @@ class ImportBatch:
         one_by_one = [entry for entry in staged if entry.repo_id.lower() in existing
                       or entry.parsed.quantized_links or entry.parsed.quant_table]
         if fresh:
-            group = [FreshDocument(e.parsed, e.text, e.digest, e.origin, e.repo_id) for e in fresh]
+            group = [FreshDocument(e.parsed, e.text, e.digest, e.origin, e.repo_id, e.html) for e in fresh]
             try:
                 with transaction.atomic():
                     self.touched |= store_fresh(group, self.cache)
@@ -478,7 +492,7 @@ class ImportBatch:
             try:
                 with transaction.atomic():
                     outcome = _store(entry.parsed, text=entry.text, digest=entry.digest, origin=entry.origin,
-                                     repo_id=entry.repo_id, cache=self.cache)
+                                     repo_id=entry.repo_id, cache=self.cache, html=entry.html)
                     if entry.record is not None:
                         entry.record(outcome)
             except Exception as exc:
@@ -572,6 +586,28 @@ def _claim_items(job: ImportJob, limit: int) -> list[ImportItem]:
     return [item] if item is not None else []
 
 
+class _ContentSha256(Func):
+    """``content_hash`` of a text column, computed by PostgreSQL (built in since 11; no pgcrypto)."""
+
+    template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+    output_field = CharField()
+
+
+def _next_items(job: ImportJob, limit: int) -> list[AheadItem]:
+    """The items the next claim will most likely take, to parse while the current group is stored.
+
+    A peek, not a claim: it changes nothing, so a worker killed meanwhile costs these items no
+    attempt. Texts already stored are left out (their import is a lookup, not a parse), and so are
+    items another worker claims first: their parse is only wasted.
+    """
+    stored = SourceDocument.objects.filter(content_hash=_ContentSha256(OuterRef("content")))
+    rows = (ImportItem.objects.filter(job=job, status=ItemStatus.PENDING, attempts=0)
+            .annotate(stored=Exists(stored)).order_by("position")
+            .values_list("pk", "name", "repo_id_hint", "content", "content_bytes", "stored")[:limit])
+    return [AheadItem(pk, bytes(raw) if raw is not None else content, name, normalize_repo_id(hint) or "")
+            for pk, name, hint, content, raw, is_stored in rows if not is_stored]
+
+
 _ITEM_FIELDS = ["status", "error", "document", "model", "warnings", "finished_at"]
 
 
@@ -617,11 +653,17 @@ def _item_content(item: ImportItem) -> str | bytes:
     return bytes(item.content_bytes) if item.content_bytes is not None else item.content
 
 
-def process_item(item: ImportItem, *, cache: LookupCache | None = None) -> set[int]:
+def _prepared(item: ImportItem, ahead: ParseAhead | None) -> dict[str, Any]:
+    """``import_document``'s ``prepared`` argument for ``item``, when the item was parsed ahead."""
+    prepared = ahead.take(item.pk, _item_content(item)) if ahead is not None else None
+    return {"prepared": prepared} if prepared is not None else {}
+
+
+def process_item(item: ImportItem, *, cache: LookupCache | None = None, ahead: ParseAhead | None = None) -> set[int]:
     record = _ItemRecord(item, save=True)
     try:
         outcome = import_document(_item_content(item), origin=item.name, repo_id_hint=item.repo_id_hint,
-                                  cache=cache, record=record)
+                                  cache=cache, record=record, **_prepared(item, ahead))
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
         if not isinstance(exc, ImportFailed) and connection_lost(exc):
             raise  # the database, not the document: run_import_job waits for it and retries the item
@@ -651,16 +693,18 @@ def _save_items(items: list[ImportItem]) -> None:
         )
 
 
-def process_batch(items: list[ImportItem], *, cache: LookupCache, started: set[int] | None = None) -> set[int]:
+def process_batch(items: list[ImportItem], *, cache: LookupCache, started: set[int] | None = None,
+                  ahead: ParseAhead | None = None) -> set[int]:
     """Import claimed items in one transaction (one commit, bulk statements; see ImportBatch).
 
     Each document still succeeds or fails alone. ``started`` collects the ids of the items whose
-    import began, so that after a lost connection only their attempts count.
+    import began, so that after a lost connection only their attempts count. ``ahead`` holds the
+    items already parsed in the background (see parse_ahead).
     """
     started = started if started is not None else set()
     if len(items) == 1:
         started.add(items[0].pk)
-        return process_item(items[0], cache=cache)
+        return process_item(items[0], cache=cache, ahead=ahead)
     records = [_ItemRecord(item, save=False) for item in items]
     # Text items only: bytes are decoded (or refused) by import_document, which looks them up itself.
     digests = [content_hash(item.content) for item in items if item.content_bytes is None]
@@ -672,7 +716,7 @@ def process_batch(items: list[ImportItem], *, cache: LookupCache, started: set[i
                 try:
                     outcome = import_document(_item_content(item), origin=item.name,
                                               repo_id_hint=item.repo_id_hint, cache=cache, record=record,
-                                              batch=batch)
+                                              batch=batch, **_prepared(item, ahead))
                 except ImportFailed as exc:
                     record.fail(exc)
                 except DatabaseError:
@@ -762,28 +806,38 @@ def run_import_job(job_id: int) -> ImportJob | None:
     reported = time.monotonic()
     outages = 0
     batch_size = max(1, settings.IMPORT_BATCH_SIZE)
-    while True:
-        claimed: list[ImportItem] = []
-        started: set[int] = set()
-        try:
-            if not (claimed := _claim_items(job, batch_size)):
-                break
-            touched |= process_batch(claimed, cache=cache, started=started)
-            if time.monotonic() - reported >= PROGRESS_INTERVAL_SECONDS:
-                refresh_job_counts(job)
-                reported = time.monotonic()
-        except DATABASE_UNAVAILABLE as exc:
-            if not connection_lost(exc):
-                raise
-            # A restart or failover of PostgreSQL mid-batch: every group of items commits on its
-            # own, so nothing is half-written; wait for the database and carry on where we were.
-            # Rows created in the lost transaction may be in the cache: start it afresh.
-            outages += 1
-            cache.forget()
-            logger.warning("import job %s: database unavailable (%s); waiting", job_id, str(exc).strip()[:200])
-            wait_for_database(settings.DB_OUTAGE_WAIT_SECONDS)
-            for item in claimed:
-                _release(item, counted=item.pk in started)
+    # The next group is parsed in a thread while this one is stored (see parse_ahead).
+    ahead = ParseAhead() if batch_size > 1 else None
+    try:
+        while True:
+            claimed: list[ImportItem] = []
+            started: set[int] = set()
+            try:
+                if not (claimed := _claim_items(job, batch_size)):
+                    break
+                if ahead is not None:
+                    upcoming = _next_items(job, batch_size)
+                    ahead.retain({item.pk for item in claimed} | {item.pk for item in upcoming})
+                    ahead.submit(upcoming)
+                touched |= process_batch(claimed, cache=cache, started=started, ahead=ahead)
+                if time.monotonic() - reported >= PROGRESS_INTERVAL_SECONDS:
+                    refresh_job_counts(job)
+                    reported = time.monotonic()
+            except DATABASE_UNAVAILABLE as exc:
+                if not connection_lost(exc):
+                    raise
+                # A restart or failover of PostgreSQL mid-batch: every group of items commits on its
+                # own, so nothing is half-written; wait for the database and carry on where we were.
+                # Rows created in the lost transaction may be in the cache: start it afresh.
+                outages += 1
+                cache.forget()
+                logger.warning("import job %s: database unavailable (%s); waiting", job_id, str(exc).strip()[:200])
+                wait_for_database(settings.DB_OUTAGE_WAIT_SECONDS)
+                for item in claimed:
+                    _release(item, counted=item.pk in started)
+    finally:
+        if ahead is not None:
+            ahead.close()
     if outages:
         logger.warning("import job %s recovered from %d database outage(s)", job_id, outages)
     refresh_job_counts(job)
