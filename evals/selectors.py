@@ -107,6 +107,12 @@ def board_chart_rows(scores: QuerySet[Score], members: list[LeaderboardMember], 
         "model__repo_id", "average", "model__total_params_b", "model__active_params_b", values)]
 
 
+# The figures board_figures can draw, in page order, with what each shows (the page lays out a
+# placeholder for each before its data arrives; a figure without data is left out of the JSON).
+BOARD_FIGURES = {"top": "top models", "params": "score against total parameters",
+                 "active": "score against active parameters", "distribution": "score distribution per benchmark"}
+
+
 def board_figures(board: Leaderboard, members: list[LeaderboardMember], rows: list[tuple]) -> dict[str, dict]:
     """Plotly figures for the rows of board_chart_rows."""
     from evals import charts
