@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from catalog.figures import to_json
 from catalog.models import LLMModel
-from evals import charts, selectors
+from evals import charts, selectors, tables
 from evals.filters import ScoreFilter
 from evals.models import Leaderboard
 
@@ -40,11 +40,11 @@ def leaderboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
     rows = filterset.qs if filterset.is_valid() else selectors.leaderboard_scores(board).none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_member_values(page.object_list, members)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "evals/leaderboard_detail.html", {
         "board": board, "members": members, "filter": filterset, "page": page,
+        "rows": tables.board_rows(page.object_list, members),
         "chart_keys": selectors.BOARD_FIGURES if page.paginator.count else {},
         "query": query.urlencode(), "sort": request.GET.get("sort", "rank"),
     })

@@ -538,3 +538,12 @@ def test_seeded_page_query_bounds(client, seeded, django_assert_max_num_queries)
         client.get("/models/mlabonne/Beyonder-4x7B-v2/lineage/")
     with django_assert_max_num_queries(8):
         client.get("/imports/")
+
+
+@pytest.mark.parametrize("repo_id", ["org/model", "a b/c#d?e%f", "ü/名前", "x/y:z@~!$&'()*+,;=", "a//b", "REPO-ID-SLOT/x"])
+def test_model_url_is_what_reverse_gives(repo_id: str) -> None:
+    from django.urls import reverse
+
+    from catalog.models import model_url
+
+    assert model_url(repo_id) == reverse("catalog:model-detail", kwargs={"repo_id": repo_id})
