@@ -3,9 +3,6 @@ the raw documents every fact was imported from."""
 
 from __future__ import annotations
 
-import functools
-from urllib.parse import quote
-
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -14,14 +11,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.http import RFC3986_SUBDELIMS
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalog.jobs import Job
 from catalog.querysets import LLMModelQuerySet, SourceDocumentQuerySet
 from catalog.validators import validate_repo_id
+from config.reversing import slot_url
 
 
 class Organization(models.Model):
@@ -44,25 +41,9 @@ class Organization(models.Model):
         return reverse("catalog:model-list") + f"?organization={self.slug}"
 
 
-_REPO_ID_SLOT = "REPO-ID-SLOT"
-
-
-@functools.lru_cache(maxsize=8)
-def _model_url_parts(script_prefix: str, urlconf: str | None) -> tuple[str, str]:
-    url = reverse("catalog:model-detail", kwargs={"repo_id": _REPO_ID_SLOT}, urlconf=urlconf)
-    head, _slot, tail = url.partition(_REPO_ID_SLOT)
-    return head, tail
-
-
 def model_url(repo_id: str) -> str:
-    """``reverse("catalog:model-detail", kwargs={"repo_id": repo_id})`` without resolving the URL
-    pattern each time: pages link hundreds of models, and reverse() was a visible part of their
-    rendering. The path around the id is reversed once (per script prefix and URLconf) and the id
-    quoted as reverse() quotes it."""
-    if not repo_id:
-        return reverse("catalog:model-detail", kwargs={"repo_id": repo_id})  # raises NoReverseMatch, as before
-    head, tail = _model_url_parts(get_script_prefix(), get_urlconf())
-    return f"{head}{quote(repo_id, safe=RFC3986_SUBDELIMS + '/~:@')}{tail}"
+    """The model page's URL, as ``reverse("catalog:model-detail", ...)`` gives it (see config.reversing)."""
+    return slot_url("catalog:model-detail", "repo_id", repo_id)
 
 
 class LLMModel(models.Model):
@@ -326,7 +307,7 @@ class SourceDocument(models.Model):
         return f"{self.get_kind_display()} {self.origin or self.content_hash[:12]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:document-detail", kwargs={"pk": self.pk})
+        return slot_url("catalog:document-detail", "pk", self.pk)
 
 
 class ImportJob(Job):
