@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest
 
 from catalog.models import LLMModel
 from catalog.panels import Panel, register
+from catalog.templatetags.catalog_extras import fixed, tokens
 from hardware import selectors
 
 
@@ -14,5 +18,17 @@ def fit_panel(request: HttpRequest, *, model: LLMModel) -> Panel | None:
     context = selectors.model_fit_context(model)
     if context is None:
         return None
+    context["gpu_rows"] = gpu_rows(context["runs_it"])
     return Panel(key="hardware", title="Hardware fit", template="hardware/panels/model_fit.html", context=context,
                  order=20)
+
+
+def gpu_rows(runs_it: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """The "GPUs that run it" table (a hundred rows) as finished cell text, formatted by the filters
+    the template used: per cell, Django's engine cost more than the fit computation behind it."""
+    return [{
+        "url": gpu.get_absolute_url(), "name": gpu.name, "memory": fixed(gpu.memory_gb, 0),
+        "fits": result.verdict == "fits", "max_context": tokens(result.max_context),
+        "total": fixed(result.total_gb, 1), "speed": fixed(result.tokens_per_s, 0),
+        "price": intcomma(gpu.launch_price_usd) if gpu.launch_price_usd else "",
+    } for gpu, result in runs_it]
