@@ -100,3 +100,12 @@ def test_table_rows_show_partial_entries_moe_active_params_and_flags(board_rows)
     partial_row = partial_row[:partial_row.index("</tr>")]
     assert '<span class="muted" title="missing benchmarks">partial 0.50</span>' in partial_row
     assert "<td>–</td>" in html  # its rank
+
+
+def test_pareto_front_keeps_each_point_no_smaller_model_beats() -> None:
+    from evals.charts import pareto_front
+
+    points = [(7.0, 60.0), (13.0, 58.0), (3.0, 50.0), (7.0, 65.0), (70.0, 80.0), (7.0, 65.0), (34.0, 70.0)]
+    # Smallest first; at equal size the higher score; a tie in both keeps the first of them.
+    assert pareto_front(points) == [2, 3, 6, 4]
+    assert pareto_front([]) == []
