@@ -40,6 +40,15 @@ def axis_title(text: str) -> dict[str, str]:
     return {"text": text}
 
 
+def for_page(figure: dict[str, Any]) -> dict[str, Any]:
+    """The figure as a page's script needs it: without plotly's default template (6.5 KB of JSON
+    per figure), which static/js/charts.js drops anyway to colour the chart by the page theme."""
+    layout = figure.get("layout")
+    if not isinstance(layout, dict) or "template" not in layout:
+        return figure
+    return {**figure, "layout": {k: v for k, v in layout.items() if k != "template"}}
+
+
 def to_json(figure: object) -> bytes:
     """A figure (or a dict of them) as JSON bytes, the way plotly's encoder writes it: NaN and
     Infinity as null, Decimals as numbers. orjson, because a leaderboard's figures hold tens of

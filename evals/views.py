@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from catalog.figures import to_json
+from catalog.figures import for_page, to_json
 from catalog.models import LLMModel
 from evals import charts, selectors, tables
 from evals.filters import ScoreFilter
@@ -59,7 +59,8 @@ def leaderboard_charts(request: HttpRequest, slug: str) -> HttpResponse:
     if not filterset.is_valid():
         return HttpResponse(orjson.dumps({"errors": filterset.errors}), status=400, content_type="application/json")
     figures = selectors.board_figures(board, members, selectors.board_chart_rows(filterset.qs, members, CHART_ROWS))
-    return HttpResponse(to_json(figures), content_type="application/json")
+    return HttpResponse(to_json({key: for_page(figure) for key, figure in figures.items()}),
+                        content_type="application/json")
 
 
 class _Echo:

@@ -110,7 +110,7 @@ def plotly_figure(figure: object, chart_id: str) -> SafeString:
     """
     if isinstance(figure, (str, bytes)):
         figure = json.loads(figure)
-    encoded = figures.to_json(figure)
+    encoded = figures.to_json(figures.for_page(figure) if isinstance(figure, dict) else figure)
     # bytes.replace, not str.translate: translate walks a 300 KB board figure one character at a time.
     for char, escaped in _JSON_SCRIPT_ESCAPES:
         encoded = encoded.replace(char, escaped)

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from catalog.figures import to_json
+from catalog.figures import for_page, to_json
 from catalog.tests.factories import LLMModelFactory
 from config.tests.api_factories import ScoreFactory
 from evals import selectors
@@ -70,7 +70,9 @@ def test_page_lays_out_the_charts_and_the_endpoint_fills_them_for_the_same_filte
     assert figures["top"]["data"][0]["y"] == ["org/full"]  # org/gappy has no size, so the filter drops it
     rows = selectors.board_chart_rows(selectors.leaderboard_scores(board).filter(model__total_params_b__gte=5),
                                       members, 10)
-    assert figures == json.loads(to_json(selectors.board_figures(board, members, rows)))
+    expected = selectors.board_figures(board, members, rows)
+    assert figures == json.loads(to_json({key: for_page(figure) for key, figure in expected.items()}))
+    assert "template" not in figures["top"]["layout"]  # charts.js themes the charts itself
 
 
 def test_charts_endpoint_answers_bad_filters_with_400_and_an_empty_board_with_no_figures(board_rows) -> None:
