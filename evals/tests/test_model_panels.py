@@ -45,3 +45,16 @@ def test_gpus_that_run_it_cells() -> None:
     unpriced = GPU.objects.filter(launch_price_usd__isnull=True, memory_gb__gte=24).first()
     if unpriced is not None:
         assert _row(html, f'<a href="/hardware/gpus/{unpriced.slug}/">').endswith('<td class="num">–</td></tr>')
+
+
+@pytest.mark.parametrize("language", ["en-us", "de", "fr"])
+def test_price_grouping_is_intcommas(language: str) -> None:
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from hardware.panels import _whole_number_grouper
+
+    with translation.override(language):
+        group = _whole_number_grouper()
+        for value in (1, 999, 1000, 1599, 25000, 1234567, 10**12):
+            assert group(value) == intcomma(value)
