@@ -25,7 +25,7 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
     # charts take the front of 2,000 points twice per request.
     front: list[int] = []
     best = float("-inf")
-    for _x, negative_y, index in sorted((x, -y, i) for i, (x, y) in enumerate(points)):
+    for _x, negative_y, index in sorted([(x, -y, i) for i, (x, y) in enumerate(points)]):
         if -negative_y > best:
             front.append(index)
             best = -negative_y
