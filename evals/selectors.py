@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Iterable
 
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import FloatField, Func, OuterRef, Prefetch, Q, QuerySet
@@ -78,19 +77,6 @@ def board_tops(boards: list[Leaderboard], n: int = 5) -> dict[int, list[Score]]:
             "leaderboard_id", "-average", "model__repo_id"):
         out[score.leaderboard_id].append(score)
     return out
-
-
-def with_member_values(scores: Iterable[Score], members: list[LeaderboardMember]) -> list[Score]:
-    """The scores, each with ``member_values``: its component per board member, in column order, so
-    the table reads a list instead of a dict lookup per cell through each member's benchmark.
-    A missing component is "" (what the table's ``get_item`` gave, shown as an empty cell) and a
-    null one None (shown as a dash)."""
-    keys = [m.benchmark.key for m in members]
-    rows = list(scores)
-    for score in rows:
-        components = score.components if isinstance(score.components, dict) else {}
-        score.member_values = [components.get(key, "") for key in keys]
-    return rows
 
 
 def board_chart_rows(scores: QuerySet[Score], members: list[LeaderboardMember], limit: int) -> list[tuple]:

@@ -10,7 +10,7 @@ from django.test import Client
 from catalog.figures import for_page, to_json
 from catalog.tests.factories import LLMModelFactory
 from config.tests.api_factories import ScoreFactory
-from evals import selectors
+from evals import selectors, tables
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,9 @@ def test_chart_rows_carry_each_members_value_as_a_float(board_rows) -> None:
 
 def test_table_cells_follow_the_member_columns(board_rows) -> None:
     board, members, keys = board_rows
-    scored = {s.model.repo_id: s for s in selectors.with_member_values(selectors.leaderboard_scores(board), members)}
-    assert scored["org/full"].member_values == [60.0 + i for i in range(len(keys))]
-    assert scored["org/gappy"].member_values[:3] == [41.5, "", None]
+    scored = {r["repo_id"]: r for r in tables.board_rows(selectors.leaderboard_scores(board), members)}
+    assert scored["org/full"]["cells"] == [f"{60 + i}.00" for i in range(len(keys))]
+    assert scored["org/gappy"]["cells"][:3] == ["41.50", "", None]
     html = Client().get("/leaderboards/open-llm-v1/").content.decode()
     assert '<td class="num">41.50</td><td class="num"></td><td class="num"><span class="muted">–</span></td>' in html
     assert html.count('<span class="badge badge-ok"') == 0  # unverified rows carry no badge
