@@ -10,8 +10,12 @@ that each one equals what ``graph_objects`` builds from the same inputs.
 from __future__ import annotations
 
 import copy
+import json
+from decimal import Decimal
 from functools import cache
 from typing import Any
+
+import orjson
 
 
 @cache
@@ -34,3 +38,27 @@ def figure(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, An
 def axis_title(text: str) -> dict[str, str]:
     """plotly turns ``title="..."`` on an axis or colour bar into ``{"text": ...}``."""
     return {"text": text}
+
+
+def for_page(figure: dict[str, Any]) -> dict[str, Any]:
+    """The figure as a page's script needs it: without plotly's default template (6.5 KB of JSON
+    per figure), which static/js/charts.js drops anyway to colour the chart by the page theme."""
+    layout = figure.get("layout")
+    if not isinstance(layout, dict) or "template" not in layout:
+        return figure
+    return {**figure, "layout": {k: v for k, v in layout.items() if k != "template"}}
+
+
+def to_json(figure: object) -> bytes:
+    """A figure (or a dict of them) as JSON bytes, the way plotly's encoder writes it: NaN and
+    Infinity as null, Decimals as numbers. orjson, because a leaderboard's figures hold tens of
+    thousands of numbers and plotly's encoder serialises everything three times."""
+    return orjson.dumps(figure, default=_json_fallback, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _json_fallback(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    from plotly.utils import PlotlyJSONEncoder  # anything else plotly knows how to write (pandas, PIL ...)
+
+    return json.loads(json.dumps(value, cls=PlotlyJSONEncoder))

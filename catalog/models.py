@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from catalog.jobs import Job
 from catalog.querysets import LLMModelQuerySet, SourceDocumentQuerySet
 from catalog.validators import validate_repo_id
+from config.reversing import slot_url
 
 
 class Organization(models.Model):
@@ -38,6 +39,11 @@ class Organization(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:model-list") + f"?organization={self.slug}"
+
+
+def model_url(repo_id: str) -> str:
+    """The model page's URL, as ``reverse("catalog:model-detail", ...)`` gives it (see config.reversing)."""
+    return slot_url("catalog:model-detail", "repo_id", repo_id)
 
 
 class LLMModel(models.Model):
@@ -142,7 +148,7 @@ class LLMModel(models.Model):
         return self.repo_id
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:model-detail", kwargs={"repo_id": self.repo_id})
+        return model_url(self.repo_id)
 
     def clean(self) -> None:
         if (
@@ -315,7 +321,7 @@ class SourceDocument(models.Model):
         return f"{self.get_kind_display()} {self.origin or self.content_hash[:12]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:document-detail", kwargs={"pk": self.pk})
+        return slot_url("catalog:document-detail", "pk", self.pk)
 
 
 class ImportJob(Job):

@@ -7,12 +7,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalog.jobs import Job
 from catalog.models import LLMModel, SourceDocument
+from config.reversing import slot_url
 from evals.querysets import ResultQuerySet, ScoreQuerySet
 
 
@@ -71,7 +71,7 @@ class Leaderboard(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("evals:leaderboard-detail", kwargs={"slug": self.slug})
+        return slot_url("evals:leaderboard-detail", "slug", self.slug)
 
 
 class LeaderboardMember(models.Model):

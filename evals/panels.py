@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
 from catalog.models import LLMModel
 from catalog.panels import Panel, register
+from catalog.templatetags.catalog_extras import fixed
 from evals import charts, selectors
 
 
@@ -14,8 +17,22 @@ def scores_panel(request: HttpRequest, *, model: LLMModel) -> Panel | None:
     context = selectors.model_scores_context(model)
     if not (context["scores"] or context["own_runs"] or context["claims_by_others"] or context["claims_made"]):
         return None
+    for run in context["own_runs"]:
+        run.result_rows = result_rows(run.results.all())
     return Panel(key="scores", title="Scores and results", template="evals/panels/model_scores.html",
                  context=context, order=10)
+
+
+def result_rows(results: Any) -> list[dict[str, Any]]:
+    """A run's results table as finished cell text (what the template's filters made of each):
+    a well-evaluated model shows a hundred of them, and per cell Django's engine cost more than
+    the query that read them. Values the template printed as they are (raw_value) stay numbers, so
+    the engine formats them exactly as before."""
+    return [{
+        "benchmark": r.benchmark.name if r.benchmark else None, "raw_name": r.raw_name, "metric": r.metric,
+        "shots": "–" if r.shots is None else r.shots, "value": fixed(r.value, 2), "normalized": r.normalized,
+        "stderr": fixed(r.stderr, 2) or "–", "raw_value": r.raw_value, "unit_scale": r.raw_scale == 1.0,
+    } for r in results]
 
 
 @register("home", order=10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Iterable
 
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import FloatField, Func, OuterRef, Prefetch, Q, QuerySet
@@ -80,19 +79,6 @@ def board_tops(boards: list[Leaderboard], n: int = 5) -> dict[int, list[Score]]:
     return out
 
 
-def with_member_values(scores: Iterable[Score], members: list[LeaderboardMember]) -> list[Score]:
-    """The scores, each with ``member_values``: its component per board member, in column order, so
-    the table reads a list instead of a dict lookup per cell through each member's benchmark.
-    A missing component is "" (what the table's ``get_item`` gave, shown as an empty cell) and a
-    null one None (shown as a dash)."""
-    keys = [m.benchmark.key for m in members]
-    rows = list(scores)
-    for score in rows:
-        components = score.components if isinstance(score.components, dict) else {}
-        score.member_values = [components.get(key, "") for key in keys]
-    return rows
-
-
 def board_chart_rows(scores: QuerySet[Score], members: list[LeaderboardMember], limit: int) -> list[tuple]:
     """The top ``limit`` scored rows of a (filtered) board for its charts: (repo_id, average, total
     params, active params, member values...), a member's value None where the row lacks it.
@@ -105,6 +91,12 @@ def board_chart_rows(scores: QuerySet[Score], members: list[LeaderboardMember], 
                   template="ARRAY[%(expressions)s]::float8[]", output_field=ArrayField(FloatField()))
     return [(*row[:4], *row[4]) for row in scores.filter(average__isnull=False)[:limit].values_list(
         "model__repo_id", "average", "model__total_params_b", "model__active_params_b", values)]
+
+
+# The figures board_figures can draw, in page order, with what each shows (the page lays out a
+# placeholder for each before its data arrives; a figure without data is left out of the JSON).
+BOARD_FIGURES = {"top": "top models", "params": "score against total parameters",
+                 "active": "score against active parameters", "distribution": "score distribution per benchmark"}
 
 
 def board_figures(board: Leaderboard, members: list[LeaderboardMember], rows: list[tuple]) -> dict[str, dict]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 
+import orjson
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from catalog.figures import for_page, to_json
 from catalog.models import LLMModel
-from evals import charts, selectors
+from evals import charts, selectors, tables
 from evals.filters import ScoreFilter
 from evals.models import Leaderboard
 
@@ -31,20 +33,34 @@ def _board(slug: str) -> Leaderboard:
 
 
 def leaderboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The board's table. Its charts come from leaderboard_charts (same filters), fetched by
+    static/js/charts.js once the table is on screen: the 2,000 chart rows cost more than the table."""
     board = _board(slug)
     members = list(board.members.all())
     filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
     rows = filterset.qs if filterset.is_valid() else selectors.leaderboard_scores(board).none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_member_values(page.object_list, members)
-    chart_rows = selectors.board_chart_rows(rows, members, CHART_ROWS)
-    figures = selectors.board_figures(board, members, chart_rows)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "evals/leaderboard_detail.html", {
-        "board": board, "members": members, "filter": filterset, "page": page, "figures": figures,
+        "board": board, "members": members, "filter": filterset, "page": page,
+        "rows": tables.board_rows(page.object_list, members),
+        "chart_keys": selectors.BOARD_FIGURES if page.paginator.count else {},
         "query": query.urlencode(), "sort": request.GET.get("sort", "rank"),
     })
+
+
+def leaderboard_charts(request: HttpRequest, slug: str) -> HttpResponse:
+    """The board page's Plotly figures as JSON ``{key: figure}``, for the same filters as the page
+    (only the keys with data). Invalid filters give a 400 with the form's errors."""
+    board = _board(slug)
+    members = list(board.members.all())
+    filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
+    if not filterset.is_valid():
+        return HttpResponse(orjson.dumps({"errors": filterset.errors}), status=400, content_type="application/json")
+    figures = selectors.board_figures(board, members, selectors.board_chart_rows(filterset.qs, members, CHART_ROWS))
+    return HttpResponse(to_json({key: for_page(figure) for key, figure in figures.items()}),
+                        content_type="application/json")
 
 
 class _Echo:

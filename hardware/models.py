@@ -6,12 +6,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalog.jobs import Job
 from catalog.models import LLMModel
+from config.reversing import slot_url
 from hardware.fit.formulas import memory_share
 
 
@@ -60,7 +60,7 @@ class GPU(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("hardware:gpu-detail", kwargs={"slug": self.slug})
+        return slot_url("hardware:gpu-detail", "slug", self.slug)
 
 
 class QuantizationFormat(models.Model):

@@ -7,8 +7,6 @@ import re
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-import orjson
-
 from django import template
 from django.http import QueryDict
 from django.template.defaultfilters import floatformat
@@ -16,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog import figures
 from catalog.panels import Panel
 
 register = template.Library()
@@ -111,7 +110,7 @@ def plotly_figure(figure: object, chart_id: str) -> SafeString:
     """
     if isinstance(figure, (str, bytes)):
         figure = json.loads(figure)
-    encoded = orjson.dumps(figure, default=_json_fallback, option=orjson.OPT_SERIALIZE_NUMPY)
+    encoded = figures.to_json(figures.for_page(figure) if isinstance(figure, dict) else figure)
     # bytes.replace, not str.translate: translate walks a 300 KB board figure one character at a time.
     for char, escaped in _JSON_SCRIPT_ESCAPES:
         encoded = encoded.replace(char, escaped)
@@ -119,14 +118,6 @@ def plotly_figure(figure: object, chart_id: str) -> SafeString:
 
 
 _JSON_SCRIPT_ESCAPES = ((b"<", b"\\u003C"), (b">", b"\\u003E"), (b"&", b"\\u0026"))
-
-
-def _json_fallback(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    from plotly.utils import PlotlyJSONEncoder  # anything else plotly knows how to write (pandas, PIL ...)
-
-    return json.loads(json.dumps(value, cls=PlotlyJSONEncoder))
 
 
 @register.filter

@@ -71,6 +71,17 @@ def test_embedded_figure_is_the_same_json_with_html_characters_escaped() -> None
     assert json.loads(str(plotly_figure(json.dumps(figure["layout"]), "c")).split(">", 1)[1][:-9]) == figure["layout"]
 
 
+def test_embedded_figures_leave_out_plotlys_default_template_which_the_page_script_replaces() -> None:
+    from catalog.figures import figure, for_page
+    from catalog.templatetags.catalog_extras import plotly_figure
+
+    built = figure([{"type": "bar", "x": [1], "y": [2]}], {"title": {"text": "t"}, "height": 300})
+    assert "template" in built["layout"]
+    embedded = json.loads(str(plotly_figure(built, "c")).split(">", 1)[1][:-9])
+    assert embedded == {"data": [{"type": "bar", "x": [1], "y": [2]}], "layout": {"title": {"text": "t"}, "height": 300}}
+    assert for_page(built) == embedded and "template" in built["layout"]  # the built figure is not changed
+
+
 def test_fixed_formats_numbers_exactly_like_floatformat() -> None:
     import random
     from decimal import Decimal

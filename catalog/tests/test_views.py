@@ -538,3 +538,26 @@ def test_seeded_page_query_bounds(client, seeded, django_assert_max_num_queries)
         client.get("/models/mlabonne/Beyonder-4x7B-v2/lineage/")
     with django_assert_max_num_queries(8):
         client.get("/imports/")
+
+
+@pytest.mark.parametrize("repo_id", ["org/model", "a b/c#d?e%f", "ü/名前", "x/y:z@~!$&'()*+,;=", "a//b", "8675309000271828/x"])
+def test_model_url_is_what_reverse_gives(repo_id: str) -> None:
+    from django.urls import reverse
+
+    from catalog.models import model_url
+
+    assert model_url(repo_id) == reverse("catalog:model-detail", kwargs={"repo_id": repo_id})
+
+
+@pytest.mark.parametrize(("viewname", "kwarg", "value"), [
+    ("hardware:gpu-detail", "slug", "nvidia-geforce-rtx-4090"), ("evals:leaderboard-detail", "slug", "open-llm-v1"),
+    ("catalog:document-detail", "pk", 12345), ("catalog:import-detail", "pk", 7),
+])
+def test_slot_url_is_what_reverse_gives(viewname: str, kwarg: str, value: object) -> None:
+    from django.urls import NoReverseMatch, reverse
+
+    from config.reversing import slot_url
+
+    assert slot_url(viewname, kwarg, value) == reverse(viewname, kwargs={kwarg: value})
+    with pytest.raises(NoReverseMatch):
+        slot_url(viewname, kwarg, "")

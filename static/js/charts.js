@@ -2,6 +2,9 @@
 // reads the JSON figure in <script type="application/json" id="ID"> (data, not code, so the CSP can
 // forbid inline scripts) and hands it to Plotly. Colours follow the light/dark theme and redraw on
 // "themechange" (fired by app.js).
+// A container with data-figures-url gets its figures afterwards, from that URL's JSON
+// ({"KEY": figure}): its <div data-figure="chart-KEY"> placeholders are drawn from it, and the
+// ones the JSON leaves out (no data for that chart) are removed.
 (function () {
   "use strict";
   var PALETTE = {
@@ -55,11 +58,16 @@
 
   var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"] };
 
-  function draw(el, redraw) {
+  function figureOf(el) {
+    if (el.llmFigure) { return el.llmFigure; }
     var source = document.getElementById(el.getAttribute("data-figure"));
-    if (!source) { return; }
-    var figure;
-    try { figure = JSON.parse(source.textContent); } catch (e) { return; }
+    if (!source) { return null; }
+    try { return JSON.parse(source.textContent); } catch (e) { return null; }
+  }
+
+  function draw(el, redraw) {
+    var figure = figureOf(el);
+    if (!figure) { return; }
     var fallback = el.querySelector(".chart-fallback");
     if (fallback) { fallback.remove(); }
     var layout = themed(figure.layout);
@@ -80,7 +88,35 @@
     document.querySelectorAll(".plotly-chart[data-figure]").forEach(function (el) { draw(el, redraw); });
   }
 
-  function start() { renderAll(false); }
+  function say(container, text) {
+    container.querySelectorAll(".plotly-chart .chart-fallback").forEach(function (p) { p.textContent = text; });
+  }
+
+  function fetchFigures(container) {
+    fetch(container.getAttribute("data-figures-url"), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (figures) {
+        container.querySelectorAll(".plotly-chart[data-figure]").forEach(function (el) {
+          var key = el.getAttribute("data-figure").replace(/^chart-/, "");
+          if (figures[key]) {
+            el.llmFigure = figures[key];
+            if (window.Plotly) { draw(el, false); }
+          } else {
+            (el.closest("figure") || el).remove();
+          }
+        });
+        if (!window.Plotly) { renderAll(false); }
+      })
+      .catch(function () { say(container, "The chart data did not load; the table on this page has the same data."); });
+  }
+
+  function start() {
+    renderAll(false);
+    document.querySelectorAll("[data-figures-url]").forEach(fetchFigures);
+  }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
   document.addEventListener("themechange", function () { renderAll(true); });
 })();

@@ -266,3 +266,24 @@ def test_job_page_follows_progress_live(page, live_server, seeded_live, django_u
     assert page.locator("[data-item-model] a").count() == 2
     screenshot(page, "import-live")
     page.watch.assert_clean()
+
+
+def test_board_charts_arrive_after_the_table_for_its_filters_and_follow_the_theme(page, live_server,
+                                                                                  seeded_live) -> None:
+    page.goto(live_server.url + "/leaderboards/open-llm-v1/?params_min=20")
+    wait_for_charts(page)
+    # One drawn chart per figure the endpoint has data for; placeholders without data are gone.
+    expected = page.evaluate("""async () => Object.keys(await (await fetch(
+        document.querySelector('[data-figures-url]').getAttribute('data-figures-url'))).json())""")
+    assert expected and "top" in expected
+    drawn = page.evaluate("""() => [...document.querySelectorAll('.plotly-chart')]
+        .map(el => el.getAttribute('data-figure').replace('chart-', ''))""")
+    assert drawn == expected
+    # The filter reached the charts: every model in the top chart is one of the table's rows.
+    top = page.evaluate("document.querySelector('[data-figure=chart-top]').data[0].y")
+    rows = page.locator("table.board tbody tr td:nth-child(2) a").all_inner_texts()
+    assert top and set(top) <= set(rows)
+    page.click("[data-theme-toggle]")
+    page.wait_for_function(
+        "document.querySelector('[data-figure=chart-top]')._fullLayout.font.color === '#e6e9ee'", timeout=5_000)
+    page.watch.assert_clean()

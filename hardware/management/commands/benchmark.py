@@ -211,6 +211,8 @@ class Command(BaseCommand):
         return [
             ("API leaderboard", "/api/leaderboards/open-llm-v1/?page_size=50"),
             ("HTML leaderboard", "/leaderboards/open-llm-v1/"),
+            # The board page's four charts, which its script fetches once the table is shown.
+            ("HTML leaderboard charts (JSON)", "/leaderboards/open-llm-v1/charts.json"),
             ("API models search", "/api/models/?q=hermes+mistral&page_size=50"),
             ("HTML catalog search + facets", "/models/?q=hermes+mistral"),
             ("HTML model page", f"/models/{repo}/"),
