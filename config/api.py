@@ -24,6 +24,14 @@ def error_body(status_code: int, code: str, message: str, fields: list[dict[str,
     return {"error": {"status": status_code, "code": code, "message": message, "fields": fields or []}}
 
 
+def form_error_body(errors: Any) -> dict[str, Any]:
+    """``error_body`` for a Django form's ``errors`` (an ErrorDict), for JSON views outside DRF."""
+    fields = [{"field": "" if name == "__all__" else name, "message": item["message"], "code": item["code"] or "invalid"}
+              for name, items in errors.get_json_data().items() for item in items]
+    message = "; ".join(f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in fields)
+    return error_body(400, "invalid", message, fields)
+
+
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     """Turn DRF's nested error details into a flat list of {field, message, code}."""
     errors: list[dict[str, str]] = []

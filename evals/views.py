@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 
-import orjson
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from catalog.figures import for_page, to_json
 from catalog.models import LLMModel
+from config.api import form_error_body
 from evals import charts, selectors, tables
 from evals.filters import ScoreFilter
 from evals.models import Leaderboard
@@ -57,7 +57,7 @@ def leaderboard_charts(request: HttpRequest, slug: str) -> HttpResponse:
     members = list(board.members.all())
     filterset = ScoreFilter(request.GET, queryset=selectors.leaderboard_scores(board))
     if not filterset.is_valid():
-        return HttpResponse(orjson.dumps({"errors": filterset.errors}), status=400, content_type="application/json")
+        return JsonResponse(form_error_body(filterset.errors), status=400)
     figures = selectors.board_figures(board, members, selectors.board_chart_rows(filterset.qs, members, CHART_ROWS))
     return HttpResponse(to_json({key: for_page(figure) for key, figure in figures.items()}),
                         content_type="application/json")

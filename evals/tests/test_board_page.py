@@ -78,7 +78,8 @@ def test_page_lays_out_the_charts_and_the_endpoint_fills_them_for_the_same_filte
 def test_charts_endpoint_answers_bad_filters_with_400_and_an_empty_board_with_no_figures(board_rows) -> None:
     response = Client().get("/leaderboards/open-llm-v1/charts.json?params_min=lots")
     assert response.status_code == 400
-    assert "params_min" in response.json()["errors"]
+    assert response.json()["error"]["fields"] == [
+        {"field": "params_min", "message": "Enter a number.", "code": "invalid"}]
     assert Client().get("/leaderboards/open-llm-v1/charts.json?q=no-such-model").json() == {}
     html = Client().get("/leaderboards/open-llm-v1/?q=no-such-model").content.decode()
     assert "data-figures-url" not in html and "No model matches these filters." in html

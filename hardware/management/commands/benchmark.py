@@ -317,7 +317,7 @@ class Command(BaseCommand):
         paths = [f"/models/{r}/" for r in repos[:100]] + [f"/api/models/{r}/" for r in repos[100:]]
         paths += [f"/models/?q={t}" for t in terms[:50]] + [f"/api/models/?q={t}&page_size=50" for t in terms[50:]]
         paths += [f"/leaderboards/open-llm-v1/?page={n}" for n in range(1, 21)]
-        paths += [f"/api/leaderboards/open-llm-v1/?page_size=50&min_params={n}" for n in range(1, 21)]
+        paths += [f"/api/leaderboards/open-llm-v1/?page_size=50&params_min={n}" for n in range(1, 21)]
         return paths
 
     def bench_mixed(self, port: int, n: int, concurrency: int) -> str:
