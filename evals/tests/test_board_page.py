@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -112,3 +113,11 @@ def test_pareto_front_keeps_each_point_no_smaller_model_beats() -> None:
     # Smallest first; at equal size the higher score; a tie in both keeps the first of them.
     assert pareto_front(points) == [2, 3, 6, 4]
     assert pareto_front([]) == []
+
+
+def test_model_count_is_grouped_like_every_other_count(board_rows) -> None:
+    html = Client().get("/leaderboards/open-llm-v1/").content.decode()
+    assert '<p class="muted">2 models</p>' in html  # the partial entry is hidden by default
+    with mock.patch("django.core.paginator.Paginator.count", new_callable=mock.PropertyMock, return_value=45395):
+        html = Client().get("/leaderboards/open-llm-v1/").content.decode()
+    assert '<p class="muted">45,395 models</p>' in html
