@@ -340,6 +340,11 @@ def _bucket(rows: Iterable[ResultRow], relevant: frozenset[str]) -> dict[str, li
     return buckets
 
 
+def _nothing(plan: _Plan) -> ScoreOutcome:
+    """A model with no result for any of the board's benchmarks: what ``_score_buckets`` gives it."""
+    return ScoreOutcome(plan.slug, None, False, 0.0, {}, {}, list(plan.order), [])
+
+
 def _invalid(plan: _Plan, exc: Exception) -> ScoreOutcome:
     return ScoreOutcome(plan.slug, None, False, 0.0, missing=list(plan.order),
                         notes=[f"invalid result rows ignored: {type(exc).__name__}"])
@@ -378,7 +383,7 @@ def score_bucketed(buckets_by_model: Mapping[int, Mapping[str, list[ResultRow]]]
     for model_id, buckets in buckets_by_model.items():
         try:
             if relevant.isdisjoint(buckets):  # nothing of this board: what _score_buckets gives
-                out[model_id] = ScoreOutcome(plan.slug, None, False, 0.0, {}, {}, list(plan.order), [])
+                out[model_id] = _nothing(plan)
                 continue
             out[model_id] = _score_buckets(plan, buckets)
         except (TypeError, ValueError, AttributeError) as exc:
@@ -400,7 +405,7 @@ def score_many(rows_by_model: Mapping[int, Iterable[ResultRow]], spec: Leaderboa
         try:
             buckets = _bucket(rows, relevant)
             if not buckets:  # nothing of this board (most models on most boards): what _score_buckets gives
-                out[model_id] = ScoreOutcome(plan.slug, None, False, 0.0, {}, {}, list(plan.order), [])
+                out[model_id] = _nothing(plan)
                 continue
             out[model_id] = _score_buckets(plan, buckets)
         except (TypeError, ValueError, AttributeError) as exc:
