@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import orjson
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,6 +62,9 @@ MODEL_ROW_VALUES = ("id", "repo_id", "name", "family", "architecture", "is_moe",
                     "context_length", "license", "release_date", "downloads", "result_count", "summary", "updated_at")
 
 
+_DATETIME = serializers.DateTimeField()  # ModelListSerializer's field for updated_at, unbound
+
+
 def model_row(row: dict[str, Any]) -> dict[str, Any]:
     """A ``values(*MODEL_ROW_VALUES)`` row as ModelListSerializer represents the model."""
     released, updated = row["release_date"], row["updated_at"]
@@ -74,16 +75,8 @@ def model_row(row: dict[str, Any]) -> dict[str, Any]:
         "context_length": row["context_length"], "license": row["license"],
         "release_date": released.isoformat() if released is not None else None,
         "downloads": row["downloads"], "result_count": row["result_count"], "summary": row["summary"],
-        "updated_at": _drf_datetime(updated),
+        "updated_at": _DATETIME.to_representation(updated) if updated is not None else None,
     }
-
-
-def _drf_datetime(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC spelt ``Z``."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class EdgeSerializer(serializers.ModelSerializer):
