@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from catalog.figures import axis_title, figure
 
+UNKNOWN_COLOUR = "#868e96"  # a value the data cannot give (no scored parent), drawn neutral
 EDGE_LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=50), height=420,
                    font=dict(family="system-ui, sans-serif", size=12), legend=dict(orientation="h", y=-0.2))
 
@@ -79,10 +80,13 @@ def radar(benchmarks: list[str], series: dict[str, list[float | None]], *, title
     return _figure(traces, title, polar={"radialaxis": {"range": [0, 100]}})
 
 
-def uplift_by_method(methods: list[str], mean_uplift: list[float], beat_share: list[float], *, title: str) -> dict:
+def uplift_by_method(methods: list[str], mean_uplift: list[float | None], beat_share: list[float], *,
+                     title: str) -> dict:
+    """A method's mean uplift is None when none of its merges has a scored best parent: no bar, grey."""
     return _figure([
         {"type": "bar", "x": methods, "y": mean_uplift, "name": "mean uplift vs best parent",
-         "marker": {"color": ["#2f9e44" if v >= 0 else "#e03131" for v in mean_uplift]}},
+         "marker": {"color": [UNKNOWN_COLOUR if v is None else "#2f9e44" if v >= 0 else "#e03131"
+                              for v in mean_uplift]}},
         {"type": "scatter", "x": methods, "y": [s * 100 for s in beat_share], "name": "% beating all parents",
          "yaxis": "y2", "mode": "markers", "marker": {"size": 12, "color": "#e8590c"}},
     ], title, yaxis={"title": axis_title("points")},
