@@ -1,0 +1,167 @@
+"""The Jinja2 environment of the site's pages (``TEMPLATES[0]``; the admin keeps Django's engine).
+
+Django's engine walked a node tree and resolved every dotted lookup by trying a dict lookup, an
+attribute and a list index in turn, catching the failures: on the board and model pages rendering
+cost more than the queries. Jinja2 compiles a template to Python once per process.
+
+The pages render exactly as they did under Django's engine:
+
+- ``{{ value }}`` goes through :func:`_finalize`, which does what Django's engine does to a value it
+  prints: aware datetimes in the current time zone, numbers and dates localized, then Django's
+  ``escape()`` (so quotes come out as ``&quot;`` and ``&#x27;``, as before; markupsafe would write
+  ``&#34;`` and ``&#39;``). Values that are already safe (``mark_safe``, forms, Markup) are printed
+  as they are.
+- Undefined names and attributes print as "" and chain (``a.b.c`` on a missing ``a`` is undefined,
+  not an error), and the ``none`` test holds for them, as ``{% if a.b is None %}`` did for a missing
+  key in Django's engine.
+- Filters with Django's semantics (``date``, ``floatformat``, ``intcomma``, ``pluralize``,
+  ``truncatechars``, ``urlencode`` ...) are Django's own functions.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
+from django.http import HttpRequest
+from django.template import Context as DjangoContext
+from django.template import defaultfilters
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
+from jinja2 import ChainableUndefined, Environment, Undefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from catalog.panels import Panel
+from catalog.templatetags import catalog_extras
+from config.template_loaders import SiteTemplateLoader
+from evals.templatetags import evals_extras
+
+# What a simple tag's values render with in a page: localized, autoescaped (see verification_badge).
+_PAGE_CONTEXT = DjangoContext(autoescape=True)
+
+
+def _finalize(value: Any) -> Any:
+    """Django's ``render_value_in_context`` for a printed value, with the common cases first."""
+    cls = value.__class__
+    if cls is str:
+        return Markup(html.escape(value))
+    if hasattr(value, "__html__"):
+        return value
+    if cls is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)  # what localize() gives an int without grouping
+    if isinstance(value, Undefined):
+        return ""
+    return Markup(html.escape(str(localize(template_localtime(value)))))
+
+
+def _is_none(value: Any) -> bool:
+    return value is None or isinstance(value, Undefined)
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    """``{% url viewname arg ... %}``."""
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def date(value: Any, arg: str | None = None) -> str:
+    """Django's ``date`` filter, given local time as Django's engine gives it (expects_localtime)."""
+    return defaultfilters.date(template_localtime(value), arg)
+
+
+def default_if_none(value: Any, arg: Any) -> Any:
+    return arg if _is_none(value) else value
+
+
+def items(value: Any) -> Any:
+    """``mapping.items()``, or nothing for a value that is not a mapping: JSON read from documents
+    (recipe parameters, stated averages) is iterated as Django's engine did, without failing."""
+    return value.items() if isinstance(value, Mapping) else ()
+
+
+def widthratio(value: Any, max_value: Any, max_width: int) -> str:
+    """``{% widthratio value max_value max_width %}``: round(value / max_value * max_width)."""
+    try:
+        return str(round(float(value) / float(max_value) * int(max_width)))
+    except ZeroDivisionError:
+        return "0"
+    except (ValueError, TypeError, OverflowError):
+        return ""
+
+
+@pass_context
+def render_panel(context: Context, panel: Panel) -> Markup:
+    """A section another app contributes to a page, rendered with its own context (catalog.panels)."""
+    return Markup(render_to_string(panel.template, dict(panel.context), request=context.get("request")))
+
+
+@pass_context
+def query_with(context: Context, *pairs: str | None, **changes: str | None) -> str:
+    """The current query string with some parameters replaced; see ``catalog_extras.query_with``."""
+    return catalog_extras.query_string_with(context.get("request"), *pairs, **changes)
+
+
+@pass_context
+def nav_current(context: Context, *prefixes: str, exact: str = "") -> SafeString:
+    """`aria-current="page"` on the nav link of the section being shown."""
+    return catalog_extras.nav_current_attribute(context.get("request"), *prefixes, exact=exact)
+
+
+def verification_badge(status: str, stated: Any, recomputed: Any) -> str:
+    """The verification badge (``evals_extras.verification_badge``) with values printed as a page prints them."""
+    return evals_extras.verification_badge(_PAGE_CONTEXT, status, stated, recomputed)
+
+
+def environment(**options: Any) -> Environment:
+    # Django built a loader for DIRS; this one reads the same directories without the admin overrides.
+    options["loader"] = SiteTemplateLoader(options["loader"].searchpath)
+    # Django's backend defaults to DebugUndefined under DEBUG, which prints "{{ name }}" for a missing
+    # value: pages would differ between development and production.
+    options["undefined"] = ChainableUndefined
+    # Django's engine keeps a template's last newline.
+    options.setdefault("keep_trailing_newline", True)
+    env = Environment(finalize=_finalize, **options)
+    env.globals.update({
+        "url": url,
+        "static": static,
+        "render_panel": render_panel,
+        "query_with": query_with,
+        "nav_current": nav_current,
+        "plotly_figure": catalog_extras.plotly_figure,
+        "verification_badge": verification_badge,
+        "widthratio": widthratio,
+    })
+    env.filters.update({
+        # Django's filters, with Django's semantics.
+        "add": defaultfilters.add,
+        "date": date,
+        "default_if_none": default_if_none,
+        "filesizeformat": defaultfilters.filesizeformat,
+        "floatformat": defaultfilters.floatformat,
+        "intcomma": intcomma,
+        "naturaltime": naturaltime,
+        "pluralize": defaultfilters.pluralize,
+        "truncatechars": defaultfilters.truncatechars,
+        "truncatewords": defaultfilters.truncatewords,
+        "urlencode": defaultfilters.urlencode,
+        "yesno": defaultfilters.yesno,
+        # The site's own.
+        "demote_headings": catalog_extras.demote_headings,
+        "fixed": catalog_extras.fixed,
+        "get_item": catalog_extras.get_item,
+        "items": items,
+        "kind_badge": catalog_extras.kind_badge,
+        "params_b": catalog_extras.params_b,
+        "pretty_json": catalog_extras.pretty_json,
+        "tokens": catalog_extras.tokens,
+    })
+    env.tests["none"] = _is_none
+    env.tests["list"] = catalog_extras.is_list
+    return env
