@@ -107,6 +107,8 @@ TEMPLATES = [
         },
     },
 ]
+# Form widgets drawn by Jinja2 from Django's own widget templates (the admin's own widgets keep Django's).
+FORM_RENDERER = "config.jinja2.FormRenderer"
 
 
 def database_from_env(default_url: str | None) -> dict:

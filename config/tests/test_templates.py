@@ -4,6 +4,7 @@ its own files, and Jinja2 printing values exactly as Django's engine did."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -85,3 +86,28 @@ def test_json_mappings_iterate_as_before_whatever_a_document_held() -> None:
     assert jinja(source, value={"weight": 0.5, "density": 1}) == "weight=0.5;density=1;"
     assert jinja(source, value=["not", "a", "mapping"]) == "none"
     assert jinja(source, value=None) == "none"
+
+
+@pytest.mark.django_db
+def test_form_widgets_render_as_djangos_own_renderer_drew_them() -> None:
+    from django.forms.renderers import DjangoTemplates
+    from django.http import QueryDict
+
+    from catalog.forms import ImportForm
+    from config.jinja2 import FormRenderer
+    from evals.filters import ScoreFilter
+    from hardware.forms import FinderForm
+
+    score_form = ScoreFilter(QueryDict("q=<x'\"&sort=-params&is_moe=true&params_min=abc")).form.__class__
+    data = {"q": "<x'\"", "sort": "-params", "is_moe": "true", "params_min": "abc", "memory_gb": "-1", "repo_id": "x y"}
+    for form_class in (score_form, FinderForm, ImportForm):
+        ours, djangos = form_class(data, renderer=FormRenderer()), form_class(data, renderer=DjangoTemplates())
+        ours.is_valid(), djangos.is_valid()
+        for name in ours.fields:
+            assert _squeezed(str(ours[name])) == _squeezed(str(djangos[name])), name
+        assert str(ours.errors) == str(djangos.errors)
+
+
+def _squeezed(html: str) -> str:
+    """The HTML without the blank lines between tags, where the two sets of widget templates differ."""
+    return re.sub(r">\s+<", "><", html.strip())
