@@ -174,7 +174,6 @@ def environment(**options: Any) -> Environment:
     })
     env.filters.update({
         # Django's filters, with Django's semantics.
-        "add": defaultfilters.add,
         "date": date,
         "default_if_none": default_if_none,
         "filesizeformat": defaultfilters.filesizeformat,
