@@ -7,10 +7,11 @@ cost more than the queries. Jinja2 compiles a template to Python once per proces
 The pages render exactly as they did under Django's engine:
 
 - ``{{ value }}`` goes through :func:`_finalize`, which does what Django's engine does to a value it
-  prints: aware datetimes in the current time zone, numbers and dates localized, then Django's
-  ``escape()`` (so quotes come out as ``&quot;`` and ``&#x27;``, as before; markupsafe would write
-  ``&#34;`` and ``&#39;``). Values that are already safe (``mark_safe``, forms, Markup) are printed
-  as they are.
+  prints: aware datetimes in the current time zone, numbers and dates localized, then escaped as
+  Django's ``escape()`` does (quotes come out as ``&quot;`` and ``&#x27;``, as before; markupsafe
+  alone would write ``&#34;`` and ``&#39;``). Values that are already safe (``mark_safe``, forms,
+  Markup) are printed as they are.
+- Form widgets are drawn by :class:`FormRenderer` from Django's own Jinja2 widget templates.
 - Undefined names and attributes print as "" and chain (``a.b.c`` on a missing ``a`` is undefined,
   not an error), and the ``none`` test holds for them, as ``{% if a.b is None %}`` did for a missing
   key in Django's engine.
@@ -28,10 +29,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.forms import renderers
-from django.template import TemplateDoesNotExist
-from django.http import HttpRequest
 from django.template import Context as DjangoContext
-from django.template import defaultfilters
+from django.template import TemplateDoesNotExist, defaultfilters
 from django.template.backends.base import BaseEngine
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -116,7 +115,7 @@ def render_panel(context: Context, panel: Panel) -> Markup:
 
 @pass_context
 def query_with(context: Context, *pairs: str | None, **changes: str | None) -> str:
-    """The current query string with some parameters replaced; see ``catalog_extras.query_with``."""
+    """The current query string with some parameters replaced; see ``catalog_extras.query_string_with``."""
     return catalog_extras.query_string_with(context.get("request"), *pairs, **changes)
 
 
@@ -132,6 +131,8 @@ def verification_badge(status: str, stated: Any, recomputed: Any) -> str:
 
 
 class SiteEnvironment(Environment):
+    """Jinja2's environment with Django's order of lookups for dicts."""
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``obj.attribute``, trying a dict's key first as Django's engine did: ``row.items`` is the
         row's "items" cell, and the tables built as dicts of cell text (evals/tables.py) cost no
