@@ -1,4 +1,5 @@
-"""Template helpers for catalog pages."""
+"""Template helpers for catalog pages: the filters and functions config/jinja2.py gives the site's
+templates (still registered as a Django template library, where they are plain filters)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,14 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.template.defaultfilters import floatformat
-from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog import figures
-from catalog.panels import Panel
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def render_panel(context: template.Context, panel: Panel) -> SafeString:
-    """Render a Panel contributed by another app with its own context (see catalog.panels)."""
-    return render_to_string(panel.template, panel.context, request=context.get("request"))
 
 
 @register.filter
@@ -56,25 +49,21 @@ def tokens(value: int | None) -> str:
     return f"{value // 1024}K" if value % 1024 == 0 and value >= 1024 else f"{value:,}"
 
 
-@register.simple_tag(takes_context=True)
-def nav_current(context: template.Context, *prefixes: str, exact: str = "") -> SafeString:
+def nav_current_attribute(request: HttpRequest | None, *prefixes: str, exact: str = "") -> SafeString:
     """`aria-current="page"` on the nav link of the section being shown (styled by the CSS)."""
-    request = context.get("request")
     path = getattr(request, "path", "") or ""
     if (exact and path == exact) or any(path.startswith(prefix) for prefix in prefixes):
         return mark_safe(' aria-current="page"')
     return mark_safe("")
 
 
-@register.simple_tag(takes_context=True)
-def query_with(context: template.Context, *pairs: str | None, **changes: str | None) -> str:
-    """The current query string with some parameters replaced (``None``/"" removes them).
+def query_string_with(request: HttpRequest | None, *pairs: str | None, **changes: str | None) -> str:
+    """The request's query string with some parameters replaced (``None``/"" removes them).
 
     Facet links and sort headers use it so a link never stacks a second value of the same
     parameter and always drops ``page`` (a changed filter starts again at the first page).
-    Positional pairs allow names that are not identifiers: ``{% query_with "sort" "-params" %}``.
+    Positional pairs allow names that are not identifiers: ``query_with("sort", "-params")``.
     """
-    request = context.get("request")
     query: QueryDict = request.GET.copy() if request is not None else QueryDict(mutable=True)
     query.pop("page", None)
     updates = dict(zip(pairs[::2], pairs[1::2]))
@@ -99,7 +88,6 @@ def kind_badge(kind: str) -> str:
     return f"edge-{kind}" if kind else "edge-unknown"
 
 
-@register.simple_tag
 def plotly_figure(figure: object, chart_id: str) -> SafeString:
     """Embed a figure as ``<script type="application/json">``: data, not code, so the strict CSP holds.
 
@@ -118,11 +106,6 @@ def plotly_figure(figure: object, chart_id: str) -> SafeString:
 
 
 _JSON_SCRIPT_ESCAPES = ((b"<", b"\\u003C"), (b">", b"\\u003E"), (b"&", b"\\u0026"))
-
-
-@register.filter
-def split_words(value: str) -> list[str]:
-    return value.split()
 
 
 @register.filter

@@ -17,6 +17,8 @@ from catalog.tests.factories import (
     MergeRecipeFactory,
     QuantizedVariantFactory,
 )
+from catalog.tests.pages import model_names as names
+from catalog.tests.pages import result_count
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +43,6 @@ def corpus() -> list[LLMModel]:
     return models
 
 
-def names(response) -> list[str]:
-    return [m.repo_id for m in response.context["page"].object_list]
-
-
 def expected_order(text: str, matched: list[str]) -> list[str]:
     """The documented relevance order, computed independently: rank, then repo-id similarity, then repo id."""
     query = SearchQuery(text, search_type="websearch", config="simple")
@@ -60,7 +58,7 @@ def test_exact_search_matches_every_word_in_relevance_then_similarity_order(clie
     assert set(found) == {"acme/Hermes-Mistral-7B", "acme/Hermes-Mistral-7B-DPO", "other/Mistral-Merge-Hermes",
                           "nous/Hermes-2-Mistral-Instruct-v0.2-extra-long-name", "bloke/Hermes-Mistral-7B-GPTQ"}
     assert found == expected_order("hermes mistral", found)
-    assert response.context["facets"].total == 5
+    assert result_count(response) == 5
 
 
 def test_typo_arm_runs_only_without_exact_hits_and_ignores_other_filters_to_decide(client: Client, corpus) -> None:
@@ -83,7 +81,7 @@ def test_search_takes_three_queries_on_the_page_and_two_in_the_api_one_more_for_
     # The exact probe (and, without exact hits, the typo ids), the facets, the page.
     with django_assert_num_queries(3 + typo):
         response = client.get("/models/", {"q": text})
-    assert response.context["facets"].total == len(names(response)) > 0
+    assert result_count(response) == len(names(response)) > 0
     # The probe (typo ids) and the page.
     with django_assert_num_queries(2 + typo):
         body = APIClient().get("/api/models/", {"q": text, "page_size": 50}).json()

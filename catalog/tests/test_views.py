@@ -27,6 +27,7 @@ from catalog.tests.factories import (
     SourceDocumentFactory,
     StubModelFactory,
 )
+from catalog.tests.pages import facets, home_stats, license_summary, model_names, pager, result_count
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +40,6 @@ def assert_csp_clean(content: bytes) -> None:
     for tag in re.findall(rb"<script\b[^>]*>", content):
         assert b" src=" in tag or b'type="application/json"' in tag, tag
     assert not INLINE_HANDLER.search(content), INLINE_HANDLER.search(content)
-
-
-def model_names(response) -> list[str]:
-    return [m.repo_id for m in response.context["page"].object_list]
 
 
 # ---------------------------------------------------------------------------
@@ -114,8 +111,9 @@ def test_base_layout_navigation(client, db) -> None:
 def test_home_shows_counts_chart_recent_imports_and_panels(client, catalog) -> None:
     job = ImportJobFactory(label="three cards")
     response = client.get("/")
-    assert response.context["counts"]["models"] == 6  # the stub and the GGUF stub are "known by reference"
-    assert response.context["counts"]["referenced"] == 2
+    stats = home_stats(response)
+    assert stats["models with their own document"] == 6  # the stub and the GGUF stub are "known by reference"
+    assert stats["more known by reference"] == 2
     html = response.content.decode()
     assert 'data-figure="chart-home-sizes"' in html and 'id="chart-home-sizes"' in html
     figure = json.loads(re.search(r'<script id="chart-home-sizes" type="application/json">(.*?)</script>', html,
@@ -229,7 +227,7 @@ def test_search_substrings_escape_wildcards_and_fall_back_to_trigrams_only_witho
     for text, queries in (("hermes", 3), ("mixtrall", 4)):
         with django_assert_max_num_queries(queries):
             response = client.get("/models/", {"q": text})
-        assert response.context["facets"].total == len(model_names(response)) > 0
+        assert result_count(response) == len(model_names(response)) > 0
 
 
 @pytest.mark.parametrize("params, expected", [
@@ -265,19 +263,20 @@ def test_sorts(client, catalog) -> None:
 
 
 def test_facet_counts_are_right(client, catalog) -> None:
-    facets = client.get("/models/").context["facets"]
-    assert facets.total == 6
-    assert dict(facets["family"]) == {"mistral": 3, "llama": 2, "mixtral": 1}
-    assert {value: n for value, _label, n in facets["is_moe"]} == {"true": 1, "false": 5}
-    assert {value: n for value, _label, n in facets["has_evals"]} == {"true": 3, "false": 3}
-    assert dict(facets["license"]) == {"apache-2.0": 3, "llama2": 1, "cc-by-nc-4.0": 1, "mit": 1}
-    assert dict(facets["merge_method"]) == {"slerp": 1}
-    assert dict(facets["quant_format"]) == {"GGUF": 2, "AWQ": 1}
-    params = {label: n for label, _lo, _hi, n in facets["params"]}
-    assert params["up to 3B"] == 1 and params["3–9B"] == 3 and params["40–80B"] == 2
+    response = client.get("/models/")
+    assert result_count(response) == 6
+    shown = facets(response)
+    assert shown["Family"] == {"mistral": 3, "llama": 2, "mixtral": 1}
+    assert shown["Architecture"] == {"Mixture of experts": 1, "Dense": 5}
+    assert shown["Benchmark results"] == {"Has benchmark results": 3, "No results yet": 3}
+    assert shown["License"] == {"apache-2.0": 3, "llama2": 1, "cc-by-nc-4.0": 1, "mit": 1}
+    assert shown["Merge method"] == {"slerp": 1}
+    assert shown["Quantized as"] == {"GGUF": 2, "AWQ": 1}
+    # Sizes without models are left out of the list.
+    assert shown["Total parameters"] == {"up to 3B": 1, "3–9B": 3, "40–80B": 2}
     # Facets follow the filters: within the llama family only.
-    llama = client.get("/models/", {"family": "llama"}).context["facets"]
-    assert dict(llama["license"]) == {"llama2": 1, "mit": 1} and dict(llama["quant_format"]) == {"GGUF": 1}
+    llama = facets(client.get("/models/", {"family": "llama"}))
+    assert llama["License"] == {"llama2": 1, "mit": 1} and llama["Quantized as"] == {"GGUF": 1}
 
 
 def test_every_facet_link_shows_as_many_models_as_it_counts(client, catalog) -> None:
@@ -287,7 +286,7 @@ def test_every_facet_link_shows_as_many_models_as_it_counts(client, catalog) -> 
     assert len(links) >= 15
     for href, count in links:
         response = client.get("/models/" + href.replace("&amp;", "&"))
-        assert response.context["page"].paginator.count == int(count.replace(",", "")), href
+        assert result_count(response) == len(model_names(response)) == int(count.replace(",", "")), href
 
 
 def test_facet_and_chip_links_keep_other_filters_and_never_repeat_a_parameter(client, catalog) -> None:
@@ -318,12 +317,14 @@ def test_pagination_keeps_the_query_and_caps_the_count(client, catalog, monkeypa
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     monkeypatch.setattr(views, "MAX_PAGES", 2)
     response = client.get("/models/", {"sort": "name"})
-    assert response.context["capped"] is True and response.context["page"].paginator.num_pages == 2
+    assert pager(response) == (1, 2)
+    assert model_names(response) == ["NousResearch/Hermes-2-Pro-Mistral-7B", "acme/Tiny-1B"]
     html = response.content.decode()
     assert "6 models match; the first 4 are listed" in html
     assert 'href="?sort=name&amp;page=2"' in html
     last = client.get("/models/", {"sort": "name", "page": "50"})
-    assert last.context["page"].number == 2
+    # A page past the cap shows the last one.
+    assert pager(last) == (2, 2) and model_names(last) == ["meta-llama/Llama-2-70b-hf", "mistralai/Mistral-7B-v0.1"]
 
 
 # ---------------------------------------------------------------------------
@@ -340,7 +341,7 @@ def test_lineage_page_graph_and_license_table(client, catalog) -> None:
     hover = json.dumps(figure["data"][-1]["customdata"])
     assert "cc-by-nc-4.0" in hover and "apache-2.0" in hover  # node hover shows the license
     assert 'data-testid="license-table"' in html and "cc-by-nc-4.0" in html
-    assert dict(response.context["licenses"]) == {"apache-2.0": 2, "cc-by-nc-4.0": 1}
+    assert license_summary(response) == {"apache-2.0": 2, "cc-by-nc-4.0": 1}
 
 
 def test_lineage_is_bounded_in_depth_and_nodes(catalog) -> None:
@@ -498,7 +499,7 @@ def test_catalog_list_query_count_does_not_grow(client, catalog, django_assert_n
     _grow(60)
     with django_assert_num_queries(2):
         response = client.get("/models/")
-    assert len(response.context["page"].object_list) == 40
+    assert len(model_names(response)) == 40
     with django_assert_num_queries(2):
         client.get("/models/", {"family": "mistral", "quant_format": "GGUF", "sort": "-params", "page": "2"})
 

@@ -72,20 +72,43 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# The site's pages are Jinja2 (config/jinja2.py); the admin, DRF's browsable API and the API docs
+# keep Django's engine. Both read templates/, each without the other's files
+# (config/template_loaders.py). Jinja2 comes first: Django's loader asks the engines in order.
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "config.jinja2.environment",
+            # The backend itself adds request, csrf_input and csrf_token.
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The admin overrides in templates/admin/, then the apps' own templates; cached, as
+            # Django's default loaders are.
+            "loaders": [("django.template.loaders.cached.Loader", [
+                "config.template_loaders.AdminOverrideLoader",
+                "django.template.loaders.app_directories.Loader",
+            ])],
         },
     },
 ]
+# Form widgets drawn by Jinja2 from Django's own widget templates (the admin's own widgets keep Django's).
+FORM_RENDERER = "config.jinja2.FormRenderer"
 
 
 def database_from_env(default_url: str | None) -> dict:
