@@ -42,10 +42,13 @@ def model_fit_context(model: LLMModel) -> dict | None:
     context = min(model.context_length or DEFAULT_CONTEXT, 32768)
     runs_it = []
     if default_quant:
+        default_spec = quant_spec(default_quant)
         for gpu in gpus:
-            result = formulas.fit(spec, quant_spec(default_quant), gpu_spec(gpu), context)
+            result = formulas.fit(spec, default_spec, gpu_spec(gpu), context, explain=False)
             if result.verdict in ("fits", "fits_reduced_context"):
                 runs_it.append((gpu, result))
+    # The page explains the numbers of the smallest card that runs it.
+    assumptions = formulas.fit(spec, default_spec, gpu_spec(runs_it[0][0]), context).assumptions if runs_it else []
     figures = {}
     shown = [g for g in gpus if g.form_factor != "embedded"][::max(1, len(gpus) // 30)]
     if quants and shown:
@@ -71,7 +74,7 @@ def model_fit_context(model: LLMModel) -> dict | None:
                                                      [r.tokens_per_s for _, r in priced], title="Price vs speed")
     return {"model": model, "quant_rows": rows, "contexts": contexts, "runs_it": runs_it,
             "default_quant": default_quant, "context": context, "figures": figures,
-            "estimated": spec.estimated_fields, "assumptions": runs_it[0][1].assumptions if runs_it else []}
+            "estimated": spec.estimated_fields, "assumptions": assumptions}
 
 
 def gpu_models(gpu: GPU, *, context: int = DEFAULT_CONTEXT, n_gpus: int = 1) -> QuerySet[FitRequirement]:

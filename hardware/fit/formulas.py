@@ -266,6 +266,11 @@ def complete_spec(model: ModelSpec) -> ModelSpec:
     derived, not estimated; the rest come from ``typical_shape`` and are listed in
     ``estimated_fields``.
     """
+    # Every formula completes its spec again (fit() alone does it five times), so the common case, a
+    # spec with all five fields, is answered without building the dictionaries below.
+    if not (model.layers is None or model.kv_heads is None or model.head_dim is None or model.hidden_size is None
+            or model.attention_heads is None):
+        return model
     values = {name: getattr(model, name) for name in ARCH_FIELDS}
     hidden, heads, head_dim = values["hidden_size"], values["attention_heads"], values["head_dim"]
     if head_dim is None and hidden and heads and hidden % heads == 0:
@@ -568,12 +573,15 @@ def _report_context(raw_max: int, cap: int | None) -> int | None:
 
 def fit(model: ModelSpec, quant: QuantSpec, gpu: GpuSpec, context: int, n_gpus: int = 1, kv_dtype: str = "fp16",
         file_size_bytes: int | None = None, *, efficiency: float = EFFICIENCY, flash_attention: bool = True,
-        split: str = "layer") -> FitResult:
+        split: str = "layer", explain: bool = True) -> FitResult:
     """Does ``model`` at ``quant`` and ``context`` tokens run on ``n_gpus`` x ``gpu``, and how fast?
 
     Verdicts: "fits"; "fits_reduced_context" (``max_context`` is the longest that fits, >= 512);
     "needs_more_gpus" (``gpus_needed`` = fewest cards <= 8 for the requested context);
     "does_not_fit" (not even on 8 cards).
+
+    ``explain=False`` leaves ``assumptions`` empty: a caller that tries every GPU and shows the
+    sentences for one of them skips writing a hundred it would throw away.
     """
     context, n = _check_context(context), _check_gpus(n_gpus)
     efficiency, split = _check_efficiency(efficiency), _check_split(split)
@@ -602,7 +610,8 @@ def fit(model: ModelSpec, quant: QuantSpec, gpu: GpuSpec, context: int, n_gpus: 
         warnings.append(f"The requested {context:,} tokens exceed the model's trained context of "
                         f"{spec.max_context:,}; quality beyond it is not guaranteed.")
     assumptions = _assumptions(spec, quant, gpu, n, context, kv_dtype, element, per_token, weights, kv, overhead_one,
-                               available, speed, measured is not None, flash_attention, split, prefill)
+                               available, speed, measured is not None, flash_attention, split, prefill) \
+        if explain else []
     return FitResult(
         verdict=VERDICTS[code], context=context, n_gpus=n, weights_gb=weights / GB, kv_gb=kv / GB,
         overhead_gb=overhead / GB, total_gb=total / GB, available_gb=available / GB,

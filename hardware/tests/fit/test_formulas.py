@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -359,3 +360,17 @@ def test_fit_is_total_and_consistent(total, active_share, layers, kv, head, bpw,
                        kv_dtype=kv_dtype).verdict != "fits"
     assert 0 < result.tokens_per_s < result.tokens_per_s_bound
     assert result.assumptions
+
+
+def test_fit_without_explanation_gives_the_same_numbers_and_no_sentences() -> None:
+    explained = fit(MIXTRAL, Q4KM, RTX5090, 8192)
+    quiet = fit(MIXTRAL, Q4KM, RTX5090, 8192, explain=False)
+    assert explained.assumptions and quiet.assumptions == []
+    assert quiet == dataclasses.replace(explained, assumptions=[])
+
+
+def test_a_complete_spec_is_returned_as_it_is_and_a_partial_one_is_completed() -> None:
+    assert complete_spec(LLAMA70) is LLAMA70
+    partial = dataclasses.replace(LLAMA70, head_dim=None)
+    completed = complete_spec(partial)
+    assert completed.head_dim == 128 and completed.estimated_fields == ()
