@@ -53,7 +53,8 @@ from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_
                                  score_many)
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
-from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
+from evals.scoring.verify import (find_row_conflicts, scale_suspicious, sub_aggregate_components,
+                                  sub_aggregates_components, verify_stated_average)
 from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -476,8 +477,13 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
             continue
         board = spec_by_slug.get(HINT_TO_BOARD.get(run.hint, ""))
         rows = loaded.rows_by_run.get(run_id, [])
+        nous = board is not None and board.slug == "nous"
+        # Sub-averages (and every average of a Nous run) come from the suite's rows: grouped and
+        # their task means computed once per run, however many averages the run states.
+        suite_keys = [aggregate for aggregate in run.stated if aggregate or nous]
+        suite = sub_aggregates_components(rows, suite_keys) if suite_keys else {}
         known = None
-        if board is not None and board.slug in outcomes:
+        if board is not None and board.slug in outcomes and "" in run.stated and not nous:
             # The board only sees its own benchmarks' rows: when all of the model's such rows
             # come from this run, the run's outcome is the model's, already computed.
             relevant = relevant_benchmarks(board)
@@ -485,7 +491,7 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
                    if bench in relevant for row in rows):
                 known = outcomes[board.slug].get(run.model_id)
         for aggregate, stated in run.stated.items():
-            components = _components_for(aggregate, rows, board, known)
+            components = suite[aggregate] if aggregate in suite else _components_for(aggregate, rows, board, known)
             outcome = verify_stated_average(float(stated), components)
             checks[(run_id, aggregate)] = (float(stated), outcome.recomputed, outcome.delta, outcome.tolerance,
                                            outcome.status, len(components))
