@@ -122,7 +122,8 @@ class _Loaded:
 
     runs: dict[int, _Run]
     rows_by_model: dict[int, dict[str, list[ResultRow]]]  # model_id -> benchmark key -> rows, in load order
-    scale_suspects: dict[int, list[tuple]]  # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id)
+    # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id, result id)
+    scale_suspects: dict[int, list[tuple]]
     rows_by_run: dict[int, list[ResultRow]]  # only runs that state averages (for the claim checks)
     result_counts: dict[int, int]  # every result, with or without a benchmark
     own_runs: dict[int, list[int]]  # model_id -> its runs that are not third-party claims
@@ -406,26 +407,41 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
                      {key: pk for pk, key in bench_keys.items()})
     if not runs:
         return loaded
-    # The order (run, benchmark, metric, then id) is the one the ORM's default ordering gave:
-    # it decides which of two equal rows the rules meet first. The id makes it total.
     # Results in binary (millions of rows): no float8 to text and back, less CPU on both sides.
     # Django's cursors bind client-side, which cannot ask for binary results: a server-binding
     # psycopg cursor on the same connection (and transaction) reads them.
+    # What the rules need is each run's rows in id order (which of two rows with the same run,
+    # benchmark and metric they meet first decides ties; the order across benchmarks and
+    # metrics does not matter). PostgreSQL sorted each chunk's 120,000 rows by run, benchmark,
+    # metric and id, an incremental sort that cost more than the scan; Python sorts the fetched
+    # tuples in a few milliseconds: they start with (run_id, id), and id is unique, so the
+    # comparison never looks further.
     results = psycopg.Cursor(cursor.cursor.connection)
     results.execute(
-        "SELECT run_id, benchmark_id, metric, shots, value, normalized, raw_value, raw_scale FROM evals_result "
-        "WHERE run_id = ANY(%s::bigint[]) ORDER BY run_id, benchmark_id, metric, id",
+        "SELECT run_id, id, benchmark_id, metric, shots, value, normalized, raw_value, raw_scale FROM evals_result "
+        "WHERE run_id = ANY(%s::bigint[])",
         [_int_array(runs)], binary=True,
     )
+    with results:
+        fetched = results.fetchall()
+    fetched.sort()
+    _group_results(loaded, fetched, bench_keys)
+    if loaded.scale_suspects:
+        _order_suspects(cursor, loaded.scale_suspects)
+    return loaded
+
+
+def _group_results(loaded: _Loaded, fetched: list[tuple], bench_keys: dict[int, str]) -> None:
+    """Fold result rows (run_id, id, benchmark_id, metric, shots, value, normalized, raw_value,
+    raw_scale), in (run_id, id) order, into ``loaded``."""
+    runs = loaded.runs
     rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
     counts = loaded.result_counts
     new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
     # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it. Rows are
     # grouped by benchmark here, once for every board (the rules' score_bucketed).
     last_run, model_id, rank, buckets, run_rows = None, 0, 0, {}, None
-    with results:
-        fetched = results.fetchall()
-    for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in fetched:
+    for run_id, result_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in fetched:
         if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
             last_run, run = run_id, runs[run_id]
             model_id, rank = run.model_id, run.source_rank
@@ -446,8 +462,23 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
         # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
         # only the few other rows are kept for it (NaN fails the comparison, so it is kept).
         if raw_scale is not None and not 1.0 < value <= 100.0:
-            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id))
-    return loaded
+            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id,
+                                                      result_id))
+
+
+def _order_suspects(cursor: Any, suspects: dict[int, list[tuple]]) -> None:
+    """Put each model's suspect rows in (run, benchmark, metric, id) order, the order their
+    flags have always been written (and so listed) in, by the database's own collation of the
+    metric names. A few thousand rows per catalog: one small query per chunk."""
+    ids = [suspect[-1] for found in suspects.values() if len(found) > 1 for suspect in found]
+    if not ids:
+        return
+    cursor.execute("SELECT id FROM evals_result WHERE id = ANY(%s::bigint[]) "
+                   "ORDER BY run_id, benchmark_id, metric, id", [_int_array(ids)])
+    position = {result_id: n for n, (result_id,) in enumerate(cursor.fetchall())}
+    for found in suspects.values():
+        if len(found) > 1:
+            found.sort(key=lambda suspect: position[suspect[-1]])
 
 
 # --- computing -----------------------------------------------------------------------------
@@ -559,7 +590,7 @@ def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
                 ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
                 {"values": list(conflict.values), "runs": list(conflict.run_ids)}))
     for model_id, suspects in loaded.scale_suspects.items():
-        for run_id, metric, value, raw_value, raw_scale, bench_id in suspects:
+        for run_id, metric, value, raw_value, raw_scale, bench_id, _result_id in suspects:
             problem = scale_suspicious(value, raw_value, raw_scale, metric)
             if problem:
                 out.setdefault(model_id, []).append(
