@@ -628,13 +628,24 @@ def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict
 
 # --- writing -------------------------------------------------------------------------------
 
-def _json_bytes(value: Any) -> bytes | str:
+def _json_bytes(value: Any) -> bytes:
     """JSON for a jsonb column: orjson (a cold job writes hundreds of thousands of these), the
-    standard encoder for what orjson refuses (non-string keys)."""
+    standard encoder for what orjson refuses (non-string keys). Bytes are JSON already
+    (``_encoded``): a JSON document has no bytes value of its own, so nothing else arrives as such."""
+    if value.__class__ is bytes:
+        return value
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value)
+        return json.dumps(value).encode()
+
+
+def _encoded(values: tuple) -> tuple:
+    """A score row's values (``_SCORE_FIELDS`` order) with its components as JSON: changed rows
+    go from the pool's processes to the parent and back (the rank is added in between), and
+    200,000 dicts cost several times more to pickle and unpickle than their JSON bytes, which
+    the COPY would produce anyway."""
+    return (*values[:3], _json_bytes(values[3]), *values[4:])
 
 
 def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -715,7 +726,7 @@ def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board
 class _ScoreDiff:
     """How a chunk's score rows differ from what the table holds (written in a second pass)."""
 
-    changed: list[tuple]  # (model_id, leaderboard_id, *_SCORE_FIELDS values, computed_at, rank)
+    changed: list[tuple]  # (model_id, leaderboard_id, *_SCORE_FIELDS values (components as JSON), computed_at, rank)
     unchanged: list[tuple]  # (score_id, leaderboard_id, stored average if ranked else None, stored rank)
     stale: list[int]  # score ids of boards the model no longer has anything on
     rank_updates: list[tuple[int, int | None]] = field(default_factory=list)  # (score_id, rank)
@@ -744,9 +755,9 @@ def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tu
             # The stored average is what the database would rank (it may differ by float noise).
             unchanged.append((score_id, board_id, current[0] if current[1] else None, rank))
         else:
-            changed.append((*key, *values, now, rank))
+            changed.append((*key, *_encoded(values), now, rank))
     diff.n_existing = len(changed)
-    changed.extend((*key, *values, now, None) for key, values in wanted.items() if key not in seen)
+    changed.extend((*key, *_encoded(values), now, None) for key, values in wanted.items() if key not in seen)
     return diff
 
 
