@@ -7,7 +7,8 @@ catalog writes nothing).
 Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
 
 * Each chunk of models is read with two plain SQL queries (its runs, then their results, in
-  binary) into tuples: no Django model instances, no per-row ORM work.
+  binary and unsorted: Python puts them in (run, id) order) into tuples: no Django model
+  instances, no per-row ORM work.
 * What a chunk should hold (scores, claim checks, flags) is computed in memory and compared
   with what the tables hold; only differences are written, by binary COPY: rows the table
   did not hold straight into it (a savepoint catches a concurrent job's insert and sends them
