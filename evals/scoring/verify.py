@@ -27,9 +27,9 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from evals.scoring.rules import ResultRow, _bucket, _finite, _pick_member, _plan, _subset
+from evals.scoring.rules import ResultRow, _bucket, _finite, _Member, _pick_member, _plan, _Plan, _subset
 from evals.scoring.specs import BY_SLUG
 
 MIN_TOLERANCE = 0.01
@@ -103,6 +103,9 @@ def verify_stated_average(stated: float, components: list[float], *, printed_dec
     return Verification(status, float(stated), recomputed, delta, tolerance)
 
 
+_SubsetResult = tuple[float | None, int | None, list[float], list[str]]  # what rules._subset returns
+
+
 def sub_aggregate_components(rows: Iterable[ResultRow], aggregate_key: str) -> list[float]:
     """The components behind a Nous-suite average a run states.
 
@@ -113,31 +116,59 @@ def sub_aggregate_components(rows: Iterable[ResultRow], aggregate_key: str) -> l
     them (those are what its overall was computed from), else the mean of their tasks, plus
     TruthfulQA mc2; ``[]`` unless all four are there. Any other key: ``[]``.
     """
+    return sub_aggregates_components(rows, (aggregate_key,))[aggregate_key]
+
+
+def sub_aggregates_components(rows: Iterable[ResultRow], aggregate_keys: Iterable[str]) -> dict[str, list[float]]:
+    """``sub_aggregate_components`` for several keys of the same rows: the rows are grouped once
+    and each aggregate's task mean is computed once (a Nous run states four averages, and the
+    suite average needs the three task means the sub-averages need)."""
+    keys = list(aggregate_keys)
     spec = BY_SLUG["nous"]
     plan = _plan(spec)
     try:
         buckets = _bucket(rows, plan.relevant)
-        members = {m.benchmark: m for m in plan.members}
-        if aggregate_key in spec.subsets:
-            mean, _run, values, _notes = _subset(members[aggregate_key], buckets)
-            return values if mean is not None else []
-        if aggregate_key != "":
-            return []
-        found: dict[str, float] = {}
-        preferred: set[int] = set()
-        for member in plan.members:  # aggregates come first, so TruthfulQA prefers their run
-            row, _ = _pick_member(member, buckets.get(member.benchmark, []), preferred)
-            if row is not None:
-                found[member.benchmark] = row.value
-                preferred.add(row.run_id)
-            elif member.tasks:
-                mean, run_id, _values, _notes = _subset(member, buckets)
-                if mean is not None and run_id is not None:
-                    found[member.benchmark] = mean
-                    preferred.add(run_id)
-        return [found[k] for k in plan.order] if len(found) == len(plan.order) else []
     except (TypeError, ValueError, AttributeError):
+        return dict.fromkeys(keys, [])
+    members = {m.benchmark: m for m in plan.members}
+    subsets: dict[str, _SubsetResult] = {}
+
+    def subset(member: _Member) -> _SubsetResult:
+        found = subsets.get(member.benchmark)
+        if found is None:
+            found = subsets[member.benchmark] = _subset(member, buckets)
+        return found
+
+    out: dict[str, list[float]] = {}
+    for key in keys:
+        try:
+            out[key] = _suite_components(key, spec.subsets, plan, members, buckets, subset)
+        except (TypeError, ValueError, AttributeError):
+            out[key] = []
+    return out
+
+
+def _suite_components(aggregate_key: str, subsets: Mapping[str, Sequence[str]], plan: _Plan,
+                      members: dict[str, _Member], buckets: dict[str, list[ResultRow]],
+                      subset: Callable[[_Member], _SubsetResult]) -> list[float]:
+    if aggregate_key in subsets:
+        mean, _run, values, _notes = subset(members[aggregate_key])
+        return list(values) if mean is not None else []
+    if aggregate_key != "":
         return []
+    found: dict[str, float] = {}
+    preferred: set[int] = set()
+    for member in plan.members:  # aggregates come first, so TruthfulQA prefers their run
+        row, _ = _pick_member(member, buckets.get(member.benchmark, []), preferred)
+        if row is not None:
+            found[member.benchmark] = row.value
+            preferred.add(row.run_id)
+        elif member.tasks:
+            mean, run_id, _values, _notes = subset(member)
+            if mean is not None and run_id is not None:
+                found[member.benchmark] = mean
+                preferred.add(run_id)
+    return [found[k] for k in plan.order] if len(found) == len(plan.order) else []
 
 
 @dataclass(frozen=True)

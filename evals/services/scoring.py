@@ -7,7 +7,8 @@ catalog writes nothing).
 Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
 
 * Each chunk of models is read with two plain SQL queries (its runs, then their results, in
-  binary) into tuples: no Django model instances, no per-row ORM work.
+  binary and unsorted: Python puts them in (run, id) order) into tuples: no Django model
+  instances, no per-row ORM work.
 * What a chunk should hold (scores, claim checks, flags) is computed in memory and compared
   with what the tables hold; only differences are written, by binary COPY: rows the table
   did not hold straight into it (a savepoint catches a concurrent job's insert and sends them
@@ -53,7 +54,8 @@ from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_
                                  score_many)
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
-from evals.scoring.verify import find_row_conflicts, scale_suspicious, sub_aggregate_components, verify_stated_average
+from evals.scoring.verify import (find_row_conflicts, scale_suspicious, sub_aggregate_components,
+                                  sub_aggregates_components, verify_stated_average)
 from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -121,7 +123,8 @@ class _Loaded:
 
     runs: dict[int, _Run]
     rows_by_model: dict[int, dict[str, list[ResultRow]]]  # model_id -> benchmark key -> rows, in load order
-    scale_suspects: dict[int, list[tuple]]  # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id)
+    # model_id -> (run_id, metric, value, raw_value, raw_scale, bench id, result id)
+    scale_suspects: dict[int, list[tuple]]
     rows_by_run: dict[int, list[ResultRow]]  # only runs that state averages (for the claim checks)
     result_counts: dict[int, int]  # every result, with or without a benchmark
     own_runs: dict[int, list[int]]  # model_id -> its runs that are not third-party claims
@@ -319,7 +322,7 @@ def _write_scores_committed(changed: list[tuple], n_existing: int, rank_updates:
             cursor.execute(
                 "UPDATE evals_score s SET rank = c.rank FROM unnest(%s::bigint[], %s::integer[]) AS c(id, rank) "
                 "WHERE s.id = c.id",
-                [[i for i, _ in rank_updates], [r for _, r in rank_updates]],
+                [_int_array([i for i, _ in rank_updates]), _int_array([r for _, r in rank_updates])],
             )
         catalog_changed()  # scores are written by COPY and raw SQL: no model signal
     return len(changed)
@@ -366,6 +369,13 @@ def _rank_in_memory(diffs: list[_ScoreDiff], board_ids: dict[str, int]) -> set[i
 
 # --- reading -------------------------------------------------------------------------------
 
+def _int_array(values: Iterable[int | None]) -> str:
+    """An integer array parameter as PostgreSQL's array literal (``{1,2,NULL}``), cast by the
+    query (``%s::bigint[]``). psycopg adapts a Python list element by element in Python, with a
+    quoting check per element: a job sends about 700,000 ids, which cost more than a second."""
+    return "{" + ",".join(["NULL" if v is None else str(int(v)) for v in values]) + "}"
+
+
 def _json(value: Any) -> Any:
     """Django's psycopg setup hands jsonb over as text; accept either form. orjson parses the
     hundreds of thousands of score components a job compares several times faster; the standard
@@ -383,7 +393,7 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
     cursor.execute(
         "SELECT id, model_id, source, third_party_claim, leaderboard_hint, stated_averages "
         "FROM evals_evalrun WHERE model_id = ANY(%s::bigint[]) ORDER BY model_id, created_at DESC, id DESC",
-        [chunk],
+        [_int_array(chunk)],
     )
     # Newest run first, as the ORM's default ordering had it: the first overall average a
     # model's own documents state is the one its score reports.
@@ -398,26 +408,41 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
                      {key: pk for pk, key in bench_keys.items()})
     if not runs:
         return loaded
-    # The order (run, benchmark, metric, then id) is the one the ORM's default ordering gave:
-    # it decides which of two equal rows the rules meet first. The id makes it total.
     # Results in binary (millions of rows): no float8 to text and back, less CPU on both sides.
     # Django's cursors bind client-side, which cannot ask for binary results: a server-binding
     # psycopg cursor on the same connection (and transaction) reads them.
+    # What the rules need is each run's rows in id order (which of two rows with the same run,
+    # benchmark and metric they meet first decides ties; the order across benchmarks and
+    # metrics does not matter). PostgreSQL sorted each chunk's 120,000 rows by run, benchmark,
+    # metric and id, an incremental sort that cost more than the scan; Python sorts the fetched
+    # tuples in a few milliseconds: they start with (run_id, id), and id is unique, so the
+    # comparison never looks further.
     results = psycopg.Cursor(cursor.cursor.connection)
     results.execute(
-        "SELECT run_id, benchmark_id, metric, shots, value, normalized, raw_value, raw_scale FROM evals_result "
-        "WHERE run_id = ANY(%s::bigint[]) ORDER BY run_id, benchmark_id, metric, id",
-        [list(runs)], binary=True,
+        "SELECT run_id, id, benchmark_id, metric, shots, value, normalized, raw_value, raw_scale FROM evals_result "
+        "WHERE run_id = ANY(%s::bigint[])",
+        [_int_array(runs)], binary=True,
     )
+    with results:
+        fetched = results.fetchall()
+    fetched.sort()
+    _group_results(loaded, fetched, bench_keys)
+    if loaded.scale_suspects:
+        _order_suspects(cursor, loaded.scale_suspects)
+    return loaded
+
+
+def _group_results(loaded: _Loaded, fetched: list[tuple], bench_keys: dict[int, str]) -> None:
+    """Fold result rows (run_id, id, benchmark_id, metric, shots, value, normalized, raw_value,
+    raw_scale), in (run_id, id) order, into ``loaded``."""
+    runs = loaded.runs
     rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
     counts = loaded.result_counts
     new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
     # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it. Rows are
     # grouped by benchmark here, once for every board (the rules' score_bucketed).
     last_run, model_id, rank, buckets, run_rows = None, 0, 0, {}, None
-    with results:
-        fetched = results.fetchall()
-    for run_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in fetched:
+    for run_id, result_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in fetched:
         if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
             last_run, run = run_id, runs[run_id]
             model_id, rank = run.model_id, run.source_rank
@@ -438,8 +463,23 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
         # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
         # only the few other rows are kept for it (NaN fails the comparison, so it is kept).
         if raw_scale is not None and not 1.0 < value <= 100.0:
-            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id))
-    return loaded
+            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id,
+                                                      result_id))
+
+
+def _order_suspects(cursor: Any, suspects: dict[int, list[tuple]]) -> None:
+    """Put each model's suspect rows in (run, benchmark, metric, id) order, the order their
+    flags have always been written (and so listed) in, by the database's own collation of the
+    metric names. A few thousand rows per catalog: one small query per chunk."""
+    ids = [suspect[-1] for found in suspects.values() if len(found) > 1 for suspect in found]
+    if not ids:
+        return
+    cursor.execute("SELECT id FROM evals_result WHERE id = ANY(%s::bigint[]) "
+                   "ORDER BY run_id, benchmark_id, metric, id", [_int_array(ids)])
+    position = {result_id: n for n, (result_id,) in enumerate(cursor.fetchall())}
+    for found in suspects.values():
+        if len(found) > 1:
+            found.sort(key=lambda suspect: position[suspect[-1]])
 
 
 # --- computing -----------------------------------------------------------------------------
@@ -476,8 +516,13 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
             continue
         board = spec_by_slug.get(HINT_TO_BOARD.get(run.hint, ""))
         rows = loaded.rows_by_run.get(run_id, [])
+        nous = board is not None and board.slug == "nous"
+        # Sub-averages (and every average of a Nous run) come from the suite's rows: grouped and
+        # their task means computed once per run, however many averages the run states.
+        suite_keys = [aggregate for aggregate in run.stated if aggregate or nous]
+        suite = sub_aggregates_components(rows, suite_keys) if suite_keys else {}
         known = None
-        if board is not None and board.slug in outcomes:
+        if board is not None and board.slug in outcomes and "" in run.stated and not nous:
             # The board only sees its own benchmarks' rows: when all of the model's such rows
             # come from this run, the run's outcome is the model's, already computed.
             relevant = relevant_benchmarks(board)
@@ -485,7 +530,7 @@ def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]])
                    if bench in relevant for row in rows):
                 known = outcomes[board.slug].get(run.model_id)
         for aggregate, stated in run.stated.items():
-            components = _components_for(aggregate, rows, board, known)
+            components = suite[aggregate] if aggregate in suite else _components_for(aggregate, rows, board, known)
             outcome = verify_stated_average(float(stated), components)
             checks[(run_id, aggregate)] = (float(stated), outcome.recomputed, outcome.delta, outcome.tolerance,
                                            outcome.status, len(components))
@@ -546,7 +591,7 @@ def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
                 ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
                 {"values": list(conflict.values), "runs": list(conflict.run_ids)}))
     for model_id, suspects in loaded.scale_suspects.items():
-        for run_id, metric, value, raw_value, raw_scale, bench_id in suspects:
+        for run_id, metric, value, raw_value, raw_scale, bench_id, _result_id in suspects:
             problem = scale_suspicious(value, raw_value, raw_scale, metric)
             if problem:
                 out.setdefault(model_id, []).append(
@@ -584,13 +629,24 @@ def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict
 
 # --- writing -------------------------------------------------------------------------------
 
-def _json_bytes(value: Any) -> bytes | str:
+def _json_bytes(value: Any) -> bytes:
     """JSON for a jsonb column: orjson (a cold job writes hundreds of thousands of these), the
-    standard encoder for what orjson refuses (non-string keys)."""
+    standard encoder for what orjson refuses (non-string keys). Bytes are JSON already
+    (``_encoded``): a JSON document has no bytes value of its own, so nothing else arrives as such."""
+    if value.__class__ is bytes:
+        return value
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value)
+        return json.dumps(value).encode()
+
+
+def _encoded(values: tuple) -> tuple:
+    """A score row's values (``_SCORE_FIELDS`` order) with its components as JSON: changed rows
+    go from the pool's processes to the parent and back (the rank is added in between), and
+    200,000 dicts cost several times more to pickle and unpickle than their JSON bytes, which
+    the COPY would produce anyway."""
+    return (*values[:3], _json_bytes(values[3]), *values[4:])
 
 
 def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -646,7 +702,7 @@ def _insert_new(cursor: Any, table: str, columns: Sequence[str], conflict: Seque
 
 def _delete_ids(cursor: Any, table: str, ids: list[int]) -> None:
     if ids:
-        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [_int_array(ids)])
 
 
 def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board_specs: list[LeaderboardSpec],
@@ -671,7 +727,7 @@ def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board
 class _ScoreDiff:
     """How a chunk's score rows differ from what the table holds (written in a second pass)."""
 
-    changed: list[tuple]  # (model_id, leaderboard_id, *_SCORE_FIELDS values, computed_at, rank)
+    changed: list[tuple]  # (model_id, leaderboard_id, *_SCORE_FIELDS values (components as JSON), computed_at, rank)
     unchanged: list[tuple]  # (score_id, leaderboard_id, stored average if ranked else None, stored rank)
     stale: list[int]  # score ids of boards the model no longer has anything on
     rank_updates: list[tuple[int, int | None]] = field(default_factory=list)  # (score_id, rank)
@@ -683,7 +739,7 @@ def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tu
     cursor.execute(
         f"SELECT id, model_id, leaderboard_id, rank, {', '.join(_SCORE_FIELDS)} FROM evals_score "
         "WHERE model_id = ANY(%s::bigint[])",
-        [chunk],
+        [_int_array(chunk)],
     )
     diff = _ScoreDiff([], [], [])
     changed, unchanged = diff.changed, diff.unchanged
@@ -700,9 +756,9 @@ def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tu
             # The stored average is what the database would rank (it may differ by float noise).
             unchanged.append((score_id, board_id, current[0] if current[1] else None, rank))
         else:
-            changed.append((*key, *values, now, rank))
+            changed.append((*key, *_encoded(values), now, rank))
     diff.n_existing = len(changed)
-    changed.extend((*key, *values, now, None) for key, values in wanted.items() if key not in seen)
+    changed.extend((*key, *_encoded(values), now, None) for key, values in wanted.items() if key not in seen)
     return diff
 
 
@@ -712,7 +768,7 @@ def _write_claims(cursor: Any, run_ids: list[int], checks: dict[tuple[int, str],
     existing: list[tuple] = []
     if run_ids:
         cursor.execute(f"SELECT id, run_id, aggregate, {', '.join(_CLAIM_FIELDS)} FROM evals_claimcheck "
-                       "WHERE run_id = ANY(%s::bigint[])", [run_ids])
+                       "WHERE run_id = ANY(%s::bigint[])", [_int_array(run_ids)])
         existing = cursor.fetchall()
     changed: list[tuple] = []
     stale: list[int] = []
@@ -743,7 +799,7 @@ def _write_flags(cursor: Any, chunk: list[int], flags: dict[int, list[tuple]], n
                  stats: ScoringStats) -> None:
     """Flags have no natural key: compare them as a multiset, delete what went, add what came."""
     cursor.execute("SELECT id, model_id, kind, benchmark_id, metric, message, details FROM evals_resultflag "
-                   "WHERE model_id = ANY(%s::bigint[])", [chunk])
+                   "WHERE model_id = ANY(%s::bigint[])", [_int_array(chunk)])
     existing: dict[tuple, list[int]] = defaultdict(list)
     for flag_id, model_id, kind, bench_id, metric, message, details in cursor.fetchall():
         existing[_flag_key(model_id, kind, bench_id, metric, message, _json(details))].append(flag_id)
@@ -768,13 +824,13 @@ def _update_result_counts(cursor: Any, counts: dict[int, int]) -> None:
     """Counts come from the rows just read; only models whose count moved are written. They
     are compared here, not in the UPDATE: joining the chunk's ids to the (wide) model table
     made PostgreSQL scan all of it once per chunk even when nothing had moved."""
-    cursor.execute("SELECT id, result_count FROM catalog_llmmodel WHERE id = ANY(%s::bigint[])", [list(counts)])
+    cursor.execute("SELECT id, result_count FROM catalog_llmmodel WHERE id = ANY(%s::bigint[])", [_int_array(counts)])
     moved = [(model_id, counts[model_id]) for model_id, current in cursor.fetchall() if current != counts[model_id]]
     if moved:
         cursor.execute(
             "UPDATE catalog_llmmodel m SET result_count = c.n FROM unnest(%s::bigint[], %s::integer[]) AS c(id, n) "
             "WHERE m.id = c.id",
-            [[m for m, _ in moved], [n for _, n in moved]],
+            [_int_array([m for m, _ in moved]), _int_array([n for _, n in moved])],
         )
 
 

@@ -179,6 +179,20 @@ def test_scale_flag_comes_and_goes_with_its_result(db) -> None:
     assert _v1(model).flag_count == 0
 
 
+def test_scale_flags_of_a_run_are_listed_in_benchmark_order_not_result_id_order(db) -> None:
+    model = _v1_model("t/fractions", [60, 80, 60, 50, 0.75, 40])  # Winogrande as a fraction
+    winogrande = Result.objects.get(run__model=model, benchmark__key="winogrande")
+    arc = Result.objects.get(run__model=model, benchmark__key="arc")
+    # A second ARC metric, also a fraction, added after Winogrande: a higher id, an earlier benchmark.
+    late = Result.objects.create(run=arc.run, benchmark=arc.benchmark, raw_name="arc_acc", metric="acc",
+                                 shots=arc.shots, value=0.5, raw_value=0.5, raw_scale=100.0)
+    assert late.pk > winogrande.pk and arc.benchmark_id < winogrande.benchmark_id
+    score_models([model.pk])
+    flags = ResultFlag.objects.filter(model=model, kind="scale").order_by("pk")
+    assert [(f.benchmark_id, f.metric) for f in flags] == [(arc.benchmark_id, "acc"),
+                                                           (winogrande.benchmark_id, "acc")]
+
+
 def test_duplicate_flags_are_kept_as_a_multiset(db) -> None:
     model = _v1_model("t/dup", [60, 80, 60, 0.5, 75, 40])
     first = Result.objects.get(run__model=model, benchmark__key="truthfulqa")

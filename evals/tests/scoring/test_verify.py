@@ -18,6 +18,7 @@ from evals.scoring.verify import (
     find_row_conflicts,
     scale_suspicious,
     sub_aggregate_components,
+    sub_aggregates_components,
     verify_stated_average,
 )
 
@@ -115,6 +116,17 @@ def test_overall_from_subtasks_when_no_sub_averages_are_printed() -> None:
     assert sub_aggregate_components(seed_002_rows()[:5], "gpt4all") == []  # incomplete tasks
     assert sub_aggregate_components(seed_002_rows(), "mmlu") == []
     assert sub_aggregate_components([None], "gpt4all") == []  # type: ignore[list-item]
+
+
+def test_several_averages_of_one_run_at_once_match_each_alone() -> None:
+    rows = seed_002_rows() + [ResultRow(7, "truthfulqa", "mc2", 0, 54.77, False, 3)]
+    keys = ["gpt4all", "agieval", "bigbench", "", "mmlu"]
+    together = sub_aggregates_components(rows, keys)
+    assert list(together) == keys
+    assert together == {key: sub_aggregate_components(rows, key) for key in keys}
+    assert together[""] == pytest.approx([75.697142857, 46.0475, 54.77, 49.703888889], abs=1e-8)
+    assert together["mmlu"] == []
+    assert sub_aggregates_components([None], ["gpt4all", ""]) == {"gpt4all": [], "": []}  # type: ignore[list-item]
 
 
 def test_crafted_wrong_average_is_a_mismatch_with_both_numbers() -> None:
