@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.db import models
-from django.db.models import Count, Exists, F, Lookup, OuterRef, Q
+from django.db.models import Count, Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -119,6 +120,20 @@ class LLMModelQuerySet(models.QuerySet):
             n_children=Count("child_edges", distinct=True),
             n_parents=Count("parent_edges", distinct=True),
         )
+
+
+def relevance_text(queryset: QuerySet) -> str | None:
+    """The search text when ``queryset`` is still in ``LLMModelQuerySet.search``'s relevance order
+    (rank, trigram similarity of the repo id to the text, repo id), else None (another sort, or no
+    search). Read back from the order itself, so it cannot disagree with what search() set."""
+    order = queryset.query.order_by
+    if len(order) != 3 or order[0] != "-rank" or order[2] != "repo_id":
+        return None
+    similarity = order[1].expression if isinstance(order[1], OrderBy) and order[1].descending else None
+    if not isinstance(similarity, TrigramSimilarity):
+        return None
+    column, text = similarity.get_source_expressions()
+    return text.value if isinstance(column, F) and column.name == "repo_id" else None
 
 
 class SourceDocumentQuerySet(models.QuerySet):

@@ -159,3 +159,22 @@ def test_api_list_order_is_the_expression_index_order(corpus) -> None:
         cursor.execute(f"EXPLAIN {page_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "llmmodel_api_downloads_idx" in plan and "Sort" not in plan
+
+
+def test_relevance_rows_page_like_the_single_order_by_at_every_offset(corpus) -> None:
+    """RelevanceRows (similarity only for the rank groups a page reaches) slices exactly like the
+    queryset ordered by (rank, similarity, repo id) in one ORDER BY, across groups of equal rank."""
+    for index in range(12):  # one rank for all of them, told apart by similarity, then repo id
+        LLMModelFactory(repo_id=f"tie/Hermes-Mistral-{'x' * (index % 4)}{index}", family="mistral")
+    searched = LLMModel.objects.filter(is_stub=False).search("hermes mistral")
+    rows = selectors.page_rows(searched)
+    assert isinstance(rows, selectors.RelevanceRows)
+    expected = list(searched.values_list("repo_id", flat=True))
+    assert len(expected) == 17
+    for start, stop in ((0, 5), (5, 10), (3, 17), (15, 40), (17, 20)):
+        page = rows[start:stop]
+        assert [m.repo_id for m in page] == expected[start:stop]
+        assert all(m.rank is not None and m.family == "mistral" for m in page)
+    # Another sort is a plain queryset again.
+    assert not isinstance(selectors.page_rows(searched.order_by("repo_id")), selectors.RelevanceRows)
+    assert not isinstance(selectors.page_rows(LLMModel.objects.all()), selectors.RelevanceRows)
