@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import Client
 from rest_framework.test import APIClient
 
 from catalog import selectors
 from catalog.models import EdgeKind, LLMModel, QuantFormat
+from catalog.querysets import ContainsIgnoringCase
 from catalog.tests.factories import (
     LineageEdgeFactory,
     LLMModelFactory,
@@ -178,3 +179,16 @@ def test_relevance_rows_page_like_the_single_order_by_at_every_offset(corpus) ->
     # Another sort is a plain queryset again.
     assert not isinstance(selectors.page_rows(searched.order_by("repo_id")), selectors.RelevanceRows)
     assert not isinstance(selectors.page_rows(LLMModel.objects.all()), selectors.RelevanceRows)
+
+
+@pytest.mark.parametrize("text", ["hermes mistral", "mistral", "Mistral-7B", "merge-7b", "100%", "a_b", "qwen2 mrege",
+                                  "nothing-like-it", '"hermes mistral"', "-llama hermes", "Überm ö 模型", "mistral or zz"])
+def test_exact_probe_answers_like_the_orm_exact_predicate(corpus, text: str) -> None:
+    """The probe's SQL is the exact arm's predicate written out; the ORM's own predicate agrees."""
+    query = SearchQuery(text, search_type="websearch", config="simple")
+    exact = Q(search_vector=query)
+    substring = " " not in text
+    if substring:
+        exact |= Q(ContainsIgnoringCase(F("repo_id"), text))
+    expected = LLMModel.objects.filter(exact).exists()
+    assert LLMModel.objects.all()._exact_exists(text, substring=substring) is expected
