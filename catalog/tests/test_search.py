@@ -192,3 +192,25 @@ def test_exact_probe_answers_like_the_orm_exact_predicate(corpus, text: str) -> 
         exact |= Q(ContainsIgnoringCase(F("repo_id"), text))
     expected = LLMModel.objects.filter(exact).exists()
     assert LLMModel.objects.all()._exact_exists(text, substring=substring) is expected
+
+
+def test_filtersets_get_their_own_filters_and_form_fields_bound_to_themselves(corpus) -> None:
+    """Filters and form fields are copied shallowly per FilterSet (not deep-copied): each instance
+    still has its own objects, and its method filters call that instance's methods."""
+    from catalog.filters import LLMModelFilter
+
+    first = LLMModelFilter({"q": "hermes mistral"}, queryset=LLMModel.objects.all())
+    second = LLMModelFilter({"q": "llama", "merged": "true"}, queryset=LLMModel.objects.all())
+    assert first.is_valid() and second.is_valid()
+    for name in ("q", "merged", "quant_format", "sort"):
+        assert first.filters[name] is not second.filters[name] is not LLMModelFilter.base_filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert first.form.fields[name] is not second.form.fields[name]
+    assert first.filters["q"].filter.method.__self__ is first
+    assert second.filters["merged"].filter.method.__self__ is second
+    assert not hasattr(LLMModelFilter.base_filters["q"], "parent")
+    # Each runs its own filters: the second's merged filter does not leak into the first.
+    assert {m.repo_id for m in first.qs} == {"acme/Hermes-Mistral-7B", "acme/Hermes-Mistral-7B-DPO",
+                                             "nous/Hermes-2-Mistral-Instruct-v0.2-extra-long-name",
+                                             "other/Mistral-Merge-Hermes", "bloke/Hermes-Mistral-7B-GPTQ"}
+    assert list(second.qs) == []
