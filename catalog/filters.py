@@ -109,11 +109,14 @@ class LLMModelFilter(django_filters.FilterSet):
         return queryset.filter(Exists(MergeRecipe.objects.filter(model=OuterRef("pk"), method__iexact=value)))
 
     def filter_quant_format(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        variants = QuantizedVariant.objects.filter(model=OuterRef("pk"), format=value)
-        quantized_children = LineageEdge.objects.filter(
-            parent=OuterRef("pk"), kind=EdgeKind.QUANTIZED, params__format=value
-        )
-        return queryset.filter(Q(Exists(variants)) | Q(Exists(quantized_children)))
+        # Models with a variant in that format, or a quantized child edge saying it. As ``id IN
+        # (...) OR id IN (...)``, each list is hashed once; as the OR of two correlated EXISTS,
+        # PostgreSQL could not turn them into semi-joins and priced the filter as if probing both
+        # for every model (cost ~1.3 million), which set off JIT compilation: 0.7 s of the
+        # 0.75 s the catalog's GGUF facets took at 100,000 models (now ~40 ms).
+        variants = QuantizedVariant.objects.filter(format=value).values("model_id")
+        quantized_children = LineageEdge.objects.filter(kind=EdgeKind.QUANTIZED, params__format=value)
+        return queryset.filter(Q(pk__in=variants) | Q(pk__in=quantized_children.values("parent_id")))
 
     def filter_has_evals(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
