@@ -214,3 +214,13 @@ def test_filtersets_get_their_own_filters_and_form_fields_bound_to_themselves(co
                                              "nous/Hermes-2-Mistral-Instruct-v0.2-extra-long-name",
                                              "other/Mistral-Merge-Hermes", "bloke/Hermes-Mistral-7B-GPTQ"}
     assert list(second.qs) == []
+
+
+def test_quant_format_filter_takes_variants_and_quantized_child_edges(client: Client, corpus) -> None:
+    # AWQ only as a variant row, GPTQ only as a quantized child edge; both of the same model.
+    for value in ("AWQ", "GPTQ"):
+        assert names(client.get("/models/", {"quant_format": value})) == ["acme/Hermes-Mistral-7B-DPO"]
+    assert names(client.get("/models/", {"quant_format": "GGUF", "q": "hermes"})) == ["acme/Hermes-Mistral-7B"]
+    assert names(client.get("/models/", {"quant_format": "EXL2"})) == []
+    rows = APIClient().get("/api/models/", {"quant_format": "GPTQ"}).json()["results"]
+    assert [r["repo_id"] for r in rows] == ["acme/Hermes-Mistral-7B-DPO"]
