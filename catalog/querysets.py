@@ -65,10 +65,11 @@ class LLMModelQuerySet(models.QuerySet):
         ``pg_trgm.similarity_threshold``, 0.25, set on every connection in settings).
 
         Which arm applies is settled first by a probe (see ``_exact_exists``; a second query,
-        ``_typo_ids``, when the typo arm runs), so the filter below is a plain predicate on the model table: the exact
-        predicate, or the few ids the typo arm found. The former single-statement shape, ``id IN
-        (exact ids UNION ALL gated typo ids)``, made PostgreSQL collect every matching id and then look each row up again by primary key,
-        which for a broad word cost more than the search itself.
+        ``_typo_ids``, when the typo arm runs), so the filter below is a plain predicate on the
+        model table: the exact predicate, or the few ids the typo arm found. The former
+        single-statement shape, ``id IN (exact ids UNION ALL gated typo ids)``, made PostgreSQL
+        collect every matching id and then look each row up again by primary key, which for a
+        broad word cost more than the search itself.
 
         Order: rank, then trigram similarity of the repo id to the text, then repo id. Similarity
         is an ORDER BY term, not a selected column: the API pages by (rank, repo id) and never

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -129,8 +129,9 @@ class RelevanceRows:
                                   .query.sql_with_params())
         except EmptyResultSet:
             return []
-        table = LLMModel._meta.db_table
-        columns = ", ".join(f"m.{LLMModel._meta.get_field(name).column}" for name in LIST_FIELDS)
+        quote = connections[self.queryset.db].ops.quote_name
+        table = quote(LLMModel._meta.db_table)
+        columns = ", ".join(f"m.{quote(LLMModel._meta.get_field(name).column)}" for name in LIST_FIELDS)
         sql = f"""
             SELECT {columns}, p.rank FROM (
                 SELECT r.id, r.rank, r.repo_id, SIMILARITY(r.repo_id, %s) AS similarity FROM ({ranked_sql}) AS r
@@ -138,7 +139,8 @@ class RelevanceRows:
             ) AS p JOIN {table} m ON m.id = p.id
             ORDER BY p.rank DESC, p.similarity DESC, p.repo_id
         """
-        return list(LLMModel.objects.raw(sql, [self.text, *params, index.stop - start, start]))
+        params = [self.text, *params, index.stop - start, start]
+        return list(LLMModel.objects.db_manager(self.queryset.db).raw(sql, params))
 
 
 def page_rows(queryset: QuerySet[LLMModel]) -> QuerySet[LLMModel] | RelevanceRows:

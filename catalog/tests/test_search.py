@@ -181,8 +181,9 @@ def test_relevance_rows_page_like_the_single_order_by_at_every_offset(corpus) ->
     assert not isinstance(selectors.page_rows(LLMModel.objects.all()), selectors.RelevanceRows)
 
 
-@pytest.mark.parametrize("text", ["hermes mistral", "mistral", "Mistral-7B", "merge-7b", "100%", "a_b", "qwen2 mrege",
-                                  "nothing-like-it", '"hermes mistral"', "-llama hermes", "Überm ö 模型", "mistral or zz"])
+@pytest.mark.parametrize("text", ["hermes mistral", "mistral", "Mistral-7B", "merge-7b", "100%", "a_b",
+                                  "qwen2 mrege", "nothing-like-it", '"hermes mistral"', "-llama hermes",
+                                  "Überm ö 模型", "mistral or zz"])
 def test_exact_probe_answers_like_the_orm_exact_predicate(corpus, text: str) -> None:
     """The probe's SQL is the exact arm's predicate written out; the ORM's own predicate agrees."""
     query = SearchQuery(text, search_type="websearch", config="simple")
