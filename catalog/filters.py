@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -17,6 +20,31 @@ SORTS = {
     "-updated": ("-updated_at", "-pk"),
     "-results": ("-result_count", "repo_id"),
 }
+
+
+class _CopiedShallow(dict):
+    """A FilterSet's declared filters, or its form's fields, copied one level deep per instance.
+
+    django-filter deep-copies every declared filter for each FilterSet, and Django every form
+    field for each form, so that an instance may change its own without touching the class's.
+    This FilterSet and its form never change theirs (no request-dependent choices, labels or
+    widgets), so a shallow copy of each is as good, and the two deep copies of 18 filters and
+    their fields (choice lists, widgets, error messages) were ~0.4 ms of every catalog page and
+    API list request. Each instance still gets objects of its own: django-filter then points its
+    filters at the FilterSet (``parent``) and the model, as before.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {name: _shallow_copy(item) for name, item in self.items()}
+
+
+def _shallow_copy(item: Any) -> Any:
+    copied = copy.copy(item)
+    if isinstance(item, django_filters.Filter) and item.method is not None:
+        # A method filter calls its method through a FilterMethod bound to the filter it was made
+        # for; setting ``method`` again makes the copy's own, which finds this copy's parent.
+        copied.method = item.method
+    return copied
 
 
 class LLMModelFilter(django_filters.FilterSet):
@@ -51,8 +79,13 @@ class LLMModelFilter(django_filters.FilterSet):
         form_class = cls.__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = _CopiedShallow(form_class.base_fields)
             cls._form_class = form_class
         return form_class
+
+    @classmethod
+    def get_filters(cls) -> dict[str, django_filters.Filter]:
+        return _CopiedShallow(super().get_filters())
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # Stubs (models only mentioned by other documents) are hidden unless asked for.
@@ -76,11 +109,14 @@ class LLMModelFilter(django_filters.FilterSet):
         return queryset.filter(Exists(MergeRecipe.objects.filter(model=OuterRef("pk"), method__iexact=value)))
 
     def filter_quant_format(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        variants = QuantizedVariant.objects.filter(model=OuterRef("pk"), format=value)
-        quantized_children = LineageEdge.objects.filter(
-            parent=OuterRef("pk"), kind=EdgeKind.QUANTIZED, params__format=value
-        )
-        return queryset.filter(Q(Exists(variants)) | Q(Exists(quantized_children)))
+        # Models with a variant in that format, or a quantized child edge saying it. As ``id IN
+        # (...) OR id IN (...)``, each list is hashed once; as the OR of two correlated EXISTS,
+        # PostgreSQL could not turn them into semi-joins and priced the filter as if probing both
+        # for every model (cost ~1.3 million), which set off JIT compilation: 0.7 s of the
+        # 0.75 s the catalog's GGUF facets took at 100,000 models (now ~40 ms).
+        variants = QuantizedVariant.objects.filter(format=value).values("model_id")
+        quantized_children = LineageEdge.objects.filter(kind=EdgeKind.QUANTIZED, params__format=value)
+        return queryset.filter(Q(pk__in=variants) | Q(pk__in=quantized_children.values("parent_id")))
 
     def filter_has_evals(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

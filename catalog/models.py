@@ -196,7 +196,12 @@ class LineageEdge(models.Model):
             models.CheckConstraint(condition=~Q(child=F("parent")), name="lineage_edge_no_self_loop"),
             models.CheckConstraint(condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="lineage_confidence_0_1"),
         ]
-        indexes = [models.Index(fields=["parent", "kind"], name="lineage_parent_kind_idx")]
+        indexes = [
+            models.Index(fields=["parent", "kind"], name="lineage_parent_kind_idx"),
+            # The few quantized edges, by parent: the quantisation facet reads them for any filter.
+            models.Index(fields=["parent"], condition=Q(kind=EdgeKind.QUANTIZED),
+                         name="lineage_quantized_parent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.child} <-{self.kind}- {self.parent}"
@@ -235,6 +240,8 @@ class MergeRecipe(models.Model):
     class Meta:
         ordering = ["model_id", "step"]
         constraints = [models.UniqueConstraint(fields=["model", "step"], name="merge_recipe_model_step_unique")]
+        # The merge-method facet looks a search's models up by id and reads only the method.
+        indexes = [models.Index(fields=["model"], include=["method"], name="merge_recipe_model_method_idx")]
 
     def __str__(self) -> str:
         return f"{self.model} {self.method} (step {self.step})"
@@ -276,6 +283,9 @@ class QuantizedVariant(models.Model):
                 name="quant_variant_bpw_range",
             ),
         ]
+        # The quantisation facet looks a search's models up by id and reads only the format (the
+        # unique constraint's index answers too, but its entries carry the repo id: twice the pages).
+        indexes = [models.Index(fields=["model", "format"], name="quant_variant_model_format_idx")]
 
     def __str__(self) -> str:
         return f"{self.model} {self.format} {self.level}".strip()

@@ -114,7 +114,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
     filterset, errors = _bound_filter(request)
     queryset = filterset.qs
     facets = selectors.facets(queryset)
-    page, capped = _paginate(selectors.model_list(queryset), request.GET.get("page"), facets.total)
+    page, capped = _paginate(selectors.page_rows(queryset), request.GET.get("page"), facets.total)
     cleaned = filterset.form.cleaned_data if hasattr(filterset.form, "cleaned_data") else {}
     chips = [
         {"label": FILTER_LABELS.get(name, name), "value": _chip_value(value),

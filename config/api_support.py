@@ -13,6 +13,7 @@ import orjson
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import (
+    FieldDoesNotExist,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
@@ -330,13 +331,29 @@ def _annotate_keys(queryset: QuerySet, ordering: tuple[str, ...]) -> tuple[Query
     keys, annotations = [], {}
     for index, term in enumerate(ordering):
         descending, name = term.startswith("-"), term.lstrip("-")
-        probe = queryset.annotate(_probe=F(name)).query.annotations["_probe"].output_field
-        field = _key_field(probe)
+        field = _key_field(_output_field(queryset, name))
         key = f"_k{index}"
         annotations[key] = Coalesce(F(name), Value(_sentinel(field, descending), output_field=field),
                                     output_field=field)
         keys.append((key, descending, field))
     return queryset.annotate(**annotations), keys
+
+
+def _output_field(queryset: QuerySet, name: str) -> Any:
+    """The type of ordering column ``name``: an annotation's output field, or the model's own
+    concrete column. Anything else (a relation, a lookup across one) is resolved the general way,
+    by annotating it, which clones and resolves the whole query (~0.1 ms a column)."""
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    opts = queryset.model._meta
+    try:
+        field = opts.pk if name == "pk" else opts.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if field is not None and field.concrete and not field.is_relation:
+        return field
+    return queryset.annotate(_probe=F(name)).query.annotations["_probe"].output_field
 
 
 def _after(keys: list[tuple[str, bool, Any]], values: list[Any], *, reverse: bool) -> Q:

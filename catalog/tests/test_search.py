@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import Client
 from rest_framework.test import APIClient
 
 from catalog import selectors
 from catalog.models import EdgeKind, LLMModel, QuantFormat
+from catalog.querysets import ContainsIgnoringCase
 from catalog.tests.factories import (
     LineageEdgeFactory,
     LLMModelFactory,
@@ -157,3 +158,68 @@ def test_api_list_order_is_the_expression_index_order(corpus) -> None:
         cursor.execute(f"EXPLAIN {page_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "llmmodel_api_downloads_idx" in plan and "Sort" not in plan
+
+
+def test_relevance_rows_page_like_the_single_order_by_at_every_offset(corpus) -> None:
+    """RelevanceRows (similarity only for the rank groups a page reaches) slices exactly like the
+    queryset ordered by (rank, similarity, repo id) in one ORDER BY, across groups of equal rank."""
+    for index in range(12):  # one rank for all of them, told apart by similarity, then repo id
+        LLMModelFactory(repo_id=f"tie/Hermes-Mistral-{'x' * (index % 4)}{index}", family="mistral")
+    searched = LLMModel.objects.filter(is_stub=False).search("hermes mistral")
+    rows = selectors.page_rows(searched)
+    assert isinstance(rows, selectors.RelevanceRows)
+    expected = list(searched.values_list("repo_id", flat=True))
+    assert len(expected) == 17
+    for start, stop in ((0, 5), (5, 10), (3, 17), (15, 40), (17, 20)):
+        page = rows[start:stop]
+        assert [m.repo_id for m in page] == expected[start:stop]
+        assert all(m.rank is not None and m.family == "mistral" for m in page)
+    # Another sort is a plain queryset again.
+    assert not isinstance(selectors.page_rows(searched.order_by("repo_id")), selectors.RelevanceRows)
+    assert not isinstance(selectors.page_rows(LLMModel.objects.all()), selectors.RelevanceRows)
+
+
+@pytest.mark.parametrize("text", ["hermes mistral", "mistral", "Mistral-7B", "merge-7b", "100%", "a_b",
+                                  "qwen2 mrege", "nothing-like-it", '"hermes mistral"', "-llama hermes",
+                                  "Überm ö 模型", "mistral or zz"])
+def test_exact_probe_answers_like_the_orm_exact_predicate(corpus, text: str) -> None:
+    """The probe's SQL is the exact arm's predicate written out; the ORM's own predicate agrees."""
+    query = SearchQuery(text, search_type="websearch", config="simple")
+    exact = Q(search_vector=query)
+    substring = " " not in text
+    if substring:
+        exact |= Q(ContainsIgnoringCase(F("repo_id"), text))
+    expected = LLMModel.objects.filter(exact).exists()
+    assert LLMModel.objects.all()._exact_exists(text, substring=substring) is expected
+
+
+def test_filtersets_get_their_own_filters_and_form_fields_bound_to_themselves(corpus) -> None:
+    """Filters and form fields are copied shallowly per FilterSet (not deep-copied): each instance
+    still has its own objects, and its method filters call that instance's methods."""
+    from catalog.filters import LLMModelFilter
+
+    first = LLMModelFilter({"q": "hermes mistral"}, queryset=LLMModel.objects.all())
+    second = LLMModelFilter({"q": "llama", "merged": "true"}, queryset=LLMModel.objects.all())
+    assert first.is_valid() and second.is_valid()
+    for name in ("q", "merged", "quant_format", "sort"):
+        assert first.filters[name] is not second.filters[name] is not LLMModelFilter.base_filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert first.form.fields[name] is not second.form.fields[name]
+    assert first.filters["q"].filter.method.__self__ is first
+    assert second.filters["merged"].filter.method.__self__ is second
+    assert not hasattr(LLMModelFilter.base_filters["q"], "parent")
+    # Each runs its own filters: the second's merged filter does not leak into the first.
+    assert {m.repo_id for m in first.qs} == {"acme/Hermes-Mistral-7B", "acme/Hermes-Mistral-7B-DPO",
+                                             "nous/Hermes-2-Mistral-Instruct-v0.2-extra-long-name",
+                                             "other/Mistral-Merge-Hermes", "bloke/Hermes-Mistral-7B-GPTQ"}
+    assert list(second.qs) == []
+
+
+def test_quant_format_filter_takes_variants_and_quantized_child_edges(client: Client, corpus) -> None:
+    # AWQ only as a variant row, GPTQ only as a quantized child edge; both of the same model.
+    for value in ("AWQ", "GPTQ"):
+        assert names(client.get("/models/", {"quant_format": value})) == ["acme/Hermes-Mistral-7B-DPO"]
+    assert names(client.get("/models/", {"quant_format": "GGUF", "q": "hermes"})) == ["acme/Hermes-Mistral-7B"]
+    assert names(client.get("/models/", {"quant_format": "EXL2"})) == []
+    rows = APIClient().get("/api/models/", {"quant_format": "GPTQ"}).json()["results"]
+    assert [r["repo_id"] for r in rows] == ["acme/Hermes-Mistral-7B-DPO"]
