@@ -20,25 +20,33 @@ import datetime
 import json
 from typing import Any, Callable, TypeVar
 
-from django.db import connection, models
+from django.db import connection, models, router
 from django.db.models import JSONField
-from django.db.models.fields import AutoFieldMixin
 
 M = TypeVar("M", bound=models.Model)
 
-# Field classes whose ``get_db_prep_save`` hands back a value of exactly these types unchanged
-# (CharField.to_python, BooleanField/FloatField.get_prep_value; IntegerField wraps an int in
-# psycopg's Int2/Int4/Int8 only to choose the parameter's type, which COPY's text does not carry).
-# Checked by exact type: a subclass of str (a choices member), an int where a float is expected,
-# or a datetime in a DateField go through the field as before, and so does every DateTimeField
-# (a naive datetime is made aware there).
-_PLAIN: tuple[tuple[type[models.Field], tuple[type, ...]], ...] = (
-    (models.CharField, (str,)),
-    (models.TextField, (str,)),
-    (models.BooleanField, (bool,)),
-    (models.IntegerField, (int,)),  # every integer field class derives from it
-    (models.FloatField, (float,)),
-)
+# Field classes (exactly these, not subclasses, which may prepare values their own way) whose
+# ``get_db_prep_save`` hands back a value of exactly these types unchanged: CharField.to_python,
+# BooleanField/FloatField.get_prep_value; IntegerField wraps an int in psycopg's Int2/Int4/Int8 only
+# to choose the parameter's type, which COPY's text does not carry; the PostgreSQL backend adapts
+# a date as it is. Checked by exact value type: a subclass of str (a choices member), an int where
+# a float is expected or a datetime in a DateField go through the field as before, and so does
+# every DateTimeField (a naive datetime is made aware there).
+_PLAIN: dict[type[models.Field], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.SlugField: (str,),
+    models.URLField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+    models.FloatField: (float,),
+    models.DateField: (datetime.date,),
+}
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any]:
@@ -46,9 +54,7 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
     def generic(value: Any) -> Any:
         return field.get_db_prep_save(value, connection=connection)
 
-    if isinstance(field, models.ForeignKey):
-        plain: tuple[type, ...] = (int,) if isinstance(field.target_field, AutoFieldMixin) else ()
-    elif isinstance(field, JSONField):
+    if type(field) is JSONField:
         dumps = json.dumps if field.encoder is None else (lambda value: json.dumps(value, cls=field.encoder))
 
         def as_json(value: Any) -> Any:
@@ -59,12 +65,10 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
             return generic(value)
 
         return as_json
-    elif type(field) is models.DateField:
-        plain = (datetime.date,)
+    if type(field) is models.ForeignKey and type(field.target_field) in (models.AutoField, models.BigAutoField):
+        plain: tuple[type, ...] = (int,)  # the target's get_db_prep_save: int() and the auto-pk check
     else:
-        plain = next((types for cls, types in _PLAIN if isinstance(field, cls)
-                      and type(field).get_db_prep_save is models.Field.get_db_prep_save
-                      and type(field).get_db_prep_value in (cls.get_db_prep_value, models.Field.get_db_prep_value)), ())
+        plain = _PLAIN.get(type(field), ())
     if not plain:
         return generic
 
@@ -96,10 +100,13 @@ _plans: dict[type[models.Model], _Plan] = {}
 
 
 def _usable(model_cls: type[models.Model], objs: list[Any]) -> bool:
-    """COPY covers what the importer inserts: new rows of a plain model (no parent table, no pk of
-    their own, no expressions or database defaults among the values)."""
+    """COPY covers what the importer inserts: new rows of a plain model with an auto-increment pk,
+    written to the default connection (no parent table, no pk of their own, no expressions or
+    database defaults among the values)."""
     opts = model_cls._meta
     return (not opts.parents and connection.vendor == "postgresql"
+            and type(opts.pk) in (models.AutoField, models.BigAutoField)
+            and router.db_for_write(model_cls) == connection.alias
             and all(obj.pk is None and type(obj) is model_cls for obj in objs)
             and not any(getattr(field, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
                         for field in opts.concrete_fields))
