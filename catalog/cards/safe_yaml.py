@@ -189,10 +189,11 @@ _ALIAS_EVENT = yaml.AliasEvent
 # Plain scalars that a resolver pattern might claim (numbers, booleans, dates, null ...), mapped to
 # the JSON-safe value they load as. Resolution and construction depend on the text alone and give
 # immutable values, and cards repeat the same words and numbers (metric names, shot counts): a
-# lookup instead of trying the resolver's patterns and calling a constructor. Bounded: cleared
-# when full.
+# lookup instead of trying the resolver's patterns and calling a constructor. Bounded: short texts
+# only, cleared when full.
 _RESOLVED: dict[str, Any] = {}
 _RESOLVED_MAX = 4096
+_RESOLVED_MAX_CHARS = 100
 _NO_ENTRY = object()
 _AS_WRITTEN = object()  # resolved as a string: the value is the text itself
 
@@ -220,9 +221,10 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         if construct is None or tag == _MERGE_TAG:
             raise _Unusual
         loaded = jsonable(construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value)))
-    if len(_RESOLVED) >= _RESOLVED_MAX:
-        _RESOLVED.clear()
-    _RESOLVED[value] = loaded
+    if len(value) <= _RESOLVED_MAX_CHARS:
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[value] = loaded
     return value if loaded is _AS_WRITTEN else loaded
 
 
