@@ -10,11 +10,32 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from functools import lru_cache
+from typing import Any, Callable
 
 import nh3
 from markdown_it import MarkdownIt
 
 _MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
+
+
+def _remembered(fn: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``fn`` with its answers for short texts remembered (bounded in count and size)."""
+    cached = lru_cache(maxsize=2048)(fn)
+
+    def call(text: str) -> Any:
+        return cached(text) if type(text) is str and len(text) <= 500 else fn(text)
+
+    return call
+
+
+# Every link and image URL is normalised (parsed, punycoded, percent-encoded) and validated on each
+# render; cards link the same base models and leaderboards over and over. These are pure functions
+# of the URL text, so their answers are remembered on this instance, which the link rules call
+# through ``state.md``.
+_MD.normalizeLink = _remembered(_MD.normalizeLink)  # type: ignore[method-assign]
+_MD.validateLink = _remembered(_MD.validateLink)  # type: ignore[method-assign]
+_MD.normalizeLinkText = _remembered(_MD.normalizeLinkText)  # type: ignore[method-assign]
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4",

@@ -25,6 +25,7 @@ never "arc".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_NAME = 300  # longer "names" are prose, not benchmark names; bounded work either way
 
@@ -141,7 +142,21 @@ def strip_shots(name: str) -> str:
 def shots_from_name(name: str) -> int | None:
     """The number of shots written in a name: ``"AI2 Reasoning Challenge (25-Shot)"`` -> 25,
     ``"zero-shot"`` -> 0, ``"harness|arc:challenge|25"`` -> 25; None when not stated."""
-    text = (name or "")[:MAX_NAME].strip()
+    if type(name) is str:
+        return _shots_from_name(name[:MAX_NAME])
+    return _shots_from_text((name or "")[:MAX_NAME])
+
+
+# Cards and result files repeat the same few dozen benchmark names (every card of a leaderboard
+# names the same six), so the pure lookups by name are remembered: a bounded cache of plain
+# strings (at most MAX_NAME characters each) to the same answer.
+@lru_cache(maxsize=4096)
+def _shots_from_name(name: str) -> int | None:
+    return _shots_from_text(name)
+
+
+def _shots_from_text(name: str) -> int | None:
+    text = name.strip()
     pipe = _PIPE.match(text)
     if pipe:
         return int(pipe.group(2))
@@ -209,6 +224,17 @@ def resolve_benchmark(name: str, *, dataset_type: str = "", config: str = "") ->
     if not isinstance(config, str):
         config = ""
     config = config[:MAX_NAME]
+    if type(name) is str and type(dataset_type) is str and type(config) is str:
+        return _resolve_cached(name[:MAX_NAME], dataset_type[:MAX_NAME], config)
+    return _resolve(name, dataset_type, config)
+
+
+@lru_cache(maxsize=4096)
+def _resolve_cached(name: str, dataset_type: str, config: str) -> str:
+    return _resolve(name, dataset_type, config)
+
+
+def _resolve(name: str, dataset_type: str, config: str) -> str:
     by_name = _resolve_one(name)
     by_type = _resolve_one(dataset_type)
     if by_name:

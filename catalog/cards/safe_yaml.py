@@ -178,8 +178,29 @@ class _Unusual(Exception):
     """Input the one-pass builder leaves to the standard loader (explicit tags, merge keys, ...)."""
 
 
+_SCALAR_EVENT = yaml.ScalarEvent
+_MAPPING_START = yaml.MappingStartEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_MAPPING_END = yaml.MappingEndEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+_DOCUMENT_START = yaml.DocumentStartEvent
+_ALIAS_EVENT = yaml.AliasEvent
+
+# Plain scalars that a resolver pattern might claim (numbers, booleans, dates, null ...), mapped to
+# the JSON-safe value they load as. Resolution and construction depend on the text alone and give
+# immutable values, and cards repeat the same words and numbers (metric names, shot counts): a
+# lookup instead of trying the resolver's patterns and calling a constructor. Bounded: short texts
+# only, cleared when full.
+_RESOLVED: dict[str, Any] = {}
+_RESOLVED_MAX = 4096
+_RESOLVED_MAX_CHARS = 100
+_NO_ENTRY = object()
+_AS_WRITTEN = object()  # resolved as a string: the value is the text itself
+
+
 def _scalar(event: yaml.ScalarEvent) -> Any:
-    """The value ``SafeLoader`` constructs for a plain or quoted scalar without an explicit tag."""
+    """The JSON-safe value ``SafeLoader`` + ``jsonable`` give a plain or quoted scalar without an
+    explicit tag."""
     if event.tag is not None or event.anchor is not None:
         raise _Unusual
     value = event.value
@@ -187,69 +208,98 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     # whose first character no implicit pattern starts with (most names and prose), is a string.
     if not event.implicit[0] or (value and value[0] not in _IMPLICIT and None not in _IMPLICIT):
         return value
+    loaded = _RESOLVED.get(value, _NO_ENTRY)
+    if loaded is _AS_WRITTEN:
+        return value  # the event's own string: ``_build`` tells a string key by that identity
+    if loaded is not _NO_ENTRY:
+        return loaded
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)
     if tag == _STR_TAG:
-        return value
-    construct = _CONSTRUCTOR.yaml_constructors.get(tag)
-    if construct is None or tag == _MERGE_TAG:
-        raise _Unusual
-    return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+        loaded = _AS_WRITTEN
+    else:
+        construct = _CONSTRUCTOR.yaml_constructors.get(tag)
+        if construct is None or tag == _MERGE_TAG:
+            raise _Unusual
+        loaded = jsonable(construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value)))
+    if len(value) <= _RESOLVED_MAX_CHARS:
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[value] = loaded
+    return value if loaded is _AS_WRITTEN else loaded
 
 
 def _build(text: str, *, many: bool, max_depth: int, max_nodes: int) -> list[Any]:
-    """Check the limits and build the documents in one pass over the event stream.
+    """Check the limits and build the documents, JSON-safe, in one pass over the event stream.
 
     The standard path parses the text twice (events for the limits, then nodes for the
-    constructor) and builds a node object per value; for ordinary YAML this pass gives the same
-    values. Whatever it does not handle raises ``_Unusual`` (and any error while constructing a
-    value is left to the standard path too, so errors read exactly as before).
+    constructor), builds a node object per value and then a JSON-safe copy of the result; for
+    ordinary YAML this pass gives the same values. Whatever it does not handle raises ``_Unusual``
+    (and any error while constructing a value is left to the standard path too, so errors read
+    exactly as before). That includes a mapping key that does not load as a string: ``jsonable``
+    turns keys into strings after the mapping is built, where ``1`` and ``true`` (or two spellings
+    of one timestamp) are one key, so such a mapping is built by the standard path.
+
+    The events are pulled from the parser directly (``yaml.parse`` is a Python generator around the
+    same two calls per event), and the event classes compared by identity.
     """
     documents: list[Any] = []
     stack: list[Any] = []  # open collections; a mapping's pending key is pushed after it
     depth = nodes = 0
+    loader = _Loader(text)
+    next_event = loader.get_event
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        while (event := next_event()) is not None:
             kind = type(event)
-            if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if kind is _SCALAR_EVENT:
                 nodes += 1
                 if nodes > max_nodes:
                     raise ParseError("too_large", f"YAML has more than {max_nodes:,} nodes.")
-                if kind is yaml.ScalarEvent:
-                    value: Any = _scalar(event)
-                else:
-                    depth += 1
-                    if depth > max_depth:
-                        raise ParseError("too_deep", f"YAML is nested deeper than {max_depth} levels.")
-                    if event.tag is not None or event.anchor is not None:
-                        raise _Unusual
-                    stack.append({} if kind is yaml.MappingStartEvent else [])
-                    continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value: Any = _scalar(event)
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                nodes += 1
+                if nodes > max_nodes:
+                    raise ParseError("too_large", f"YAML has more than {max_nodes:,} nodes.")
+                depth += 1
+                if depth > max_depth:
+                    raise ParseError("too_deep", f"YAML is nested deeper than {max_depth} levels.")
+                if event.tag is not None or event.anchor is not None:
+                    raise _Unusual
+                stack.append({} if kind is _MAPPING_START else [])
+                continue
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
                 depth -= 1
                 value = stack.pop()
-            elif kind is yaml.DocumentStartEvent:
+            elif kind is _DOCUMENT_START:
                 if documents and not many:
                     raise _Unusual  # the standard loader's "expected a single document" error
                 continue
-            elif kind is yaml.AliasEvent:
+            elif kind is _ALIAS_EVENT:
                 raise _Unusual
             else:
                 continue
             if not stack:
                 documents.append(value)
-            elif type(stack[-1]) is list:
-                stack[-1].append(value)
-            elif type(stack[-1]) is dict:
+                continue
+            top = stack[-1]
+            kind = type(top)
+            if kind is list:
+                top.append(value)
+            elif kind is dict:
+                # A key must be a scalar loaded as the string it is written as (``_scalar`` then
+                # returns the event's own text): anything else is a key jsonable would rename
+                # (see above), or an unhashable one.
+                if type(value) is not str or value is not event.value:
+                    raise _Unusual
                 stack.append(_Key(value))
             else:
-                key = stack.pop().value
-                if type(key) is dict or type(key) is list:
-                    raise _Unusual  # unhashable key: the standard loader's error
-                stack[-1][key] = value
+                stack.pop()
+                stack[-1][top.value] = value
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(_first_line(exc)) from exc
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise _Unusual from exc
+    finally:
+        loader.dispose()
     if not documents and not many:
         documents.append(None)
     return documents
@@ -260,7 +310,7 @@ class _Key:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: str) -> None:
         self.value = value
 
 
@@ -274,9 +324,10 @@ def _load(text: str, *, many: bool, max_depth: int, max_nodes: int, scan: Scan |
     except _Unusual:
         check_stream(text, max_depth=max_depth, max_nodes=max_nodes, scan=scan)
         return _construct(text, many=many)
+    # Built JSON-safe already.
     if many:
-        return [jsonable(doc) for doc in documents if doc is not None]
-    return jsonable(documents[0])
+        return [doc for doc in documents if doc is not None]
+    return documents[0]
 
 
 def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,

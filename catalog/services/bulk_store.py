@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from django.db.models import Value
 from django.db.models.functions import Lower
 
 from catalog.cards.facts import ParsedDocument
 from catalog.models import DocumentKind, LineageEdge, LLMModel, MergeRecipe, Organization, SourceDocument
 from catalog.render import render_card
+from catalog.services.copy_insert import copy_create
 from catalog.services.models import (
     LookupCache,
     apply_model_facts,
@@ -115,25 +115,6 @@ def _models(repo_ids: dict[str, str], cache: LookupCache) -> None:
         cache.models[model.repo_id.lower()] = model
 
 
-def _insert_as_values(documents: list[SourceDocument]) -> None:
-    """``bulk_create`` as one multi-row VALUES list rather than Django's UNNEST of one array per column.
-
-    For all-literal rows Django 5.2 sends each column as an array parameter, and psycopg escapes every
-    quote inside every element of a text array with a regex substitution in Python: for the JSON of
-    ``parsed_facts`` and the HTML of ``rendered_html`` (hundreds of quotes a document) that cost more
-    CPU than the rest of storing the group. One expression per row (the size, as a ``Value``) makes
-    Django build VALUES rows, whose literals psycopg escapes in C. The plain value is put back after.
-    """
-    sizes = [document.size_bytes for document in documents]
-    for document, size in zip(documents, sizes):
-        document.size_bytes = Value(size)  # type: ignore[assignment]
-    try:
-        SourceDocument.objects.bulk_create(documents)
-    finally:
-        for document, size in zip(documents, sizes):
-            document.size_bytes = size
-
-
 def store_fresh(entries: list[FreshDocument], cache: LookupCache) -> set[int]:
     """Create the models, documents, edges, recipes and results of ``entries`` in bulk.
 
@@ -192,7 +173,7 @@ def store_fresh(entries: list[FreshDocument], cache: LookupCache) -> set[int]:
             elif normalize_repo_id(fact.parent).lower() == entry.repo_id.lower():  # type: ignore[union-attr]
                 entry.document.warnings.append(
                     f"The document names {normalize_repo_id(fact.parent)} as its own parent; edge skipped.")
-    _insert_as_values([entry.document for entry in entries])  # type: ignore[misc]
+    copy_create([entry.document for entry in entries], SourceDocument)  # type: ignore[misc]
 
     edges: list[LineageEdge] = []
     recipes: list[MergeRecipe] = []

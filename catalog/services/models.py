@@ -14,6 +14,7 @@ from simple_history.utils import get_history_manager_for_model
 
 from catalog.cards.facts import ModelFacts
 from catalog.models import LLMModel, Organization
+from catalog.services.copy_insert import copy_create
 from catalog.validators import REPO_ID_RE
 
 # Facts copied onto LLMModel when the document states them. A document never blanks a
@@ -37,11 +38,11 @@ def _history_manager(model_cls: type[models.Model]) -> Any:
 
 
 def bulk_create_with_history(objs: list[M], model_cls: type[M]) -> list[M]:
-    """Insert rows and their "+" history rows: two statements however many rows (PostgreSQL returns the ids)."""
+    """Insert rows and their "+" history rows: three statements however many rows (ids, COPY, history)."""
     if not objs:
         return objs
     with transaction.atomic(savepoint=False):
-        created = model_cls._default_manager.bulk_create(objs)
+        created = copy_create(objs, model_cls)
         if not _copy_history_rows(created, model_cls):
             _history_manager(model_cls).bulk_history_create(created, default_change_reason=None)
     return created

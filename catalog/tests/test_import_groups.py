@@ -134,3 +134,31 @@ def test_a_lost_connection_gives_back_the_attempts_of_items_not_begun(settings, 
     assert set(job.items.values_list("status", flat=True)) == {ItemStatus.IMPORTED}
     assert LLMModel.objects.filter(repo_id__startswith="lost-org/").count() == 3
     assert ImportItem.objects.filter(job=job, status=ItemStatus.RUNNING).count() == 0
+
+
+def test_a_text_stored_meanwhile_by_another_worker_fails_the_copy_and_only_its_document(settings,
+                                                                                         monkeypatch) -> None:
+    """A real constraint error from the COPY of a group (another worker stored one of its texts
+    after the group looked them up): the group rolls back and the other documents still import."""
+    settings.IMPORT_BATCH_SIZE = 50
+    settings.JOB_MAX_ATTEMPTS = 1
+    taken = generated_card(1, org="taken-org")
+    real_init = imports.ImportBatch.__init__
+
+    def init(self: imports.ImportBatch, cache: Any, digests: Any) -> None:
+        real_init(self, cache, digests)
+        SourceDocument.objects.create(content_hash=imports.content_hash(taken), raw_text=taken)
+
+    monkeypatch.setattr(imports.ImportBatch, "__init__", init)
+    job = _run([DocumentInput(name="ok1.md", content=generated_card(0, org="ok1-org")),
+                DocumentInput(name="taken.md", content=taken),
+                DocumentInput(name="ok2.md", content=generated_card(2, org="ok2-org"))])
+    taken_item = job.items.get(name="taken.md")
+    assert taken_item.status == ItemStatus.QUARANTINED and "IntegrityError" in taken_item.error
+    assert not LLMModel.objects.filter(repo_id__startswith="taken-org/").exists()
+    assert set(job.items.exclude(name="taken.md").values_list("status", flat=True)) == {ItemStatus.IMPORTED}
+    for org in ("ok1-org", "ok2-org"):
+        model = LLMModel.objects.get(repo_id__startswith=f"{org}/")
+        # Stored once: the rolled-back bulk attempt left nothing behind.
+        assert model.documents.count() == 1 and EvalRun.objects.filter(model=model).count() == 1
+        assert Result.objects.filter(run__model=model).count() == 6

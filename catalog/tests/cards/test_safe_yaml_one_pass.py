@@ -49,6 +49,12 @@ CASES = [
     "a: 'unterminated",
     "[" * 60 + "]" * 60,
     "date: 2024-13-45\nx: [" + "[" * 60 + "]" * 60 + "]",  # the depth limit wins over a bad value before it
+    # Keys that become one string key only after construction: equal timestamps spelt two ways,
+    # a timestamp and its quoted text, a number and its quoted text.
+    "2024-01-02 10:00:00+01:00: a\n2024-01-02 09:00:00Z: b",
+    "2024-01-02: a\n'2024-01-02': b",
+    "'7': a\n7: b\nx: {7: c, '7': d}",
+    "a: [2024-01-02, 1.5, .inf, -.nan, 0x1F, yes, ~]\nb: {c: 2024-01-02 10:00:00}",
 ]
 
 
@@ -77,8 +83,18 @@ def test_generated_cards_take_the_one_pass_path() -> None:
         assert load_yaml(front) == _standard(front, many=False)
 
 
+def test_repeated_scalars_load_the_same_values() -> None:
+    """Resolved plain scalars are remembered across loads; a value loads the same the second time,
+    and a remembered number or timestamp never turns a key into a string key."""
+    text = "a: 1\nb: 2024-01-02\nc: yes\nd: 1.5\ne: '1'"
+    first, second = load_yaml(text), load_yaml(text)
+    assert first == second == {"a": 1, "b": "2024-01-02", "c": True, "d": 1.5, "e": "1"}
+    assert load_yaml("2024-01-02: x\n'2024-01-02': y") == _standard("2024-01-02: x\n'2024-01-02': y", many=False)
+
+
 def test_unusual_input_goes_to_the_standard_loader() -> None:
-    for text in ("<<: {a: 1}", "a: !!str 1", "? [1]\n: 2", "---\na: 1\n---\nb: 2", "d: 2024-13-45"):
+    for text in ("<<: {a: 1}", "a: !!str 1", "? [1]\n: 2", "---\na: 1\n---\nb: 2", "d: 2024-13-45", "1: a",
+                 "2024-01-02: a"):
         with pytest.raises(safe_yaml._Unusual):
             safe_yaml._build(text, many=False, max_depth=50, max_nodes=1000)
     assert load_yaml("<<: {a: 1}\nb: 2") == {"a": 1, "b": 2}
