@@ -204,3 +204,14 @@ def test_healthz_reports_database(client) -> None:
 def test_healthz_worker_round_trip_eager(client) -> None:
     response = client.get("/healthz", {"worker": "1"})
     assert response.json()["worker"] == "ok"
+
+
+@pytest.mark.django_db
+def test_database_sessions_start_with_the_catalogs_server_settings() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('pg_trgm.similarity_threshold', true)")
+        jit, threshold = cursor.fetchone()
+    assert jit == "off"
+    assert threshold == "0.25"
