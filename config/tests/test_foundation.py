@@ -215,3 +215,12 @@ def test_database_sessions_start_with_the_catalogs_server_settings() -> None:
         jit, threshold = cursor.fetchone()
     assert jit == "off"
     assert threshold == "0.25"
+
+
+def test_the_wsgi_application_leaves_its_start_up_objects_out_of_garbage_collection() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    code = "import gc; import config.wsgi; print(gc.get_freeze_count())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 10_000  # Django and the apps: hundreds of thousands of objects
