@@ -21,8 +21,9 @@ def test_a_method_without_any_uplift_value_is_listed_and_drawn_grey() -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert "<td>slerp</td><td class=\"num\">1</td><td class=\"num\">1.25</td>" in page
-    assert "<td>ties</td><td class=\"num\">1</td>" in page
-    assert "acme/ties-a" in page
+    # No value is a dash, not an empty cell, in the method table and in the list of all merges.
+    assert "<td>ties</td><td class=\"num\">1</td><td class=\"num\">–</td><td class=\"num\">–</td>" in page
+    assert ">acme/ties-a</a></td><td>ties</td><td></td><td class=\"num\">–</td>" in page
 
 
 def test_uplift_chart_colours_gain_loss_and_unknown() -> None:
