@@ -12,15 +12,6 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
-@register.filter
-def get_item(mapping: Any, key: str) -> Any:
-    """``{{ scores|get_item:"arc" }}``: dict lookup with a variable key."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
-
-
 @register.simple_tag(takes_context=True)
 def verification_badge(context: template.Context, status: str, stated: Any, recomputed: Any) -> str:
     """The badge for a verification status (verified / mismatch / unverifiable), or nothing.
