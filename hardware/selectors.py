@@ -41,14 +41,15 @@ def model_fit_context(model: LLMModel) -> dict | None:
     default_quant = next((q for q in quants if q.name == "Q4_K_M"), quants[0] if quants else None)
     context = min(model.context_length or DEFAULT_CONTEXT, 32768)
     runs_it = []
+    assumptions: list[str] = []
     if default_quant:
         default_spec = quant_spec(default_quant)
         for gpu in gpus:
             result = formulas.fit(spec, default_spec, gpu_spec(gpu), context, explain=False)
             if result.verdict in ("fits", "fits_reduced_context"):
                 runs_it.append((gpu, result))
-    # The page explains the numbers of the smallest card that runs it.
-    assumptions = formulas.fit(spec, default_spec, gpu_spec(runs_it[0][0]), context).assumptions if runs_it else []
+        if runs_it:  # the page explains the numbers of the smallest card that runs it
+            assumptions = formulas.fit(spec, default_spec, gpu_spec(runs_it[0][0]), context).assumptions
     figures = {}
     shown = [g for g in gpus if g.form_factor != "embedded"][::max(1, len(gpus) // 30)]
     if quants and shown:
