@@ -186,7 +186,9 @@ class ClaimCheck(models.Model):
     """A stated average recomputed from its components."""
 
     # The unique (run, aggregate) constraint serves lookups by run: no second index to maintain.
-    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="claim_checks", db_index=False)
+    # No foreign key constraint: statement-level triggers check the reference (migration 0005).
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="claim_checks", db_index=False,
+                            db_constraint=False)
     aggregate = models.CharField(max_length=40, blank=True, help_text="'' for the run's overall average.")
     stated = models.FloatField()
     recomputed = models.FloatField(null=True, blank=True)
@@ -230,9 +232,12 @@ class Score(models.Model):
 
     # No single-column indexes: the unique (model, leaderboard) constraint serves lookups by
     # model and the (leaderboard, ...) indexes below serve lookups by board. Each extra index is
-    # paid on every row a scoring job writes (a cold job writes 200,000).
-    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="scores", db_index=False)
-    leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    # paid on every row a scoring job writes (a cold job writes 200,000). The references are
+    # checked once per statement by triggers, not per row by foreign keys (migration 0005).
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="scores", db_index=False,
+                              db_constraint=False)
+    leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="scores", db_index=False,
+                                    db_constraint=False)
     average = models.FloatField(null=True, blank=True)
     rank = models.PositiveIntegerField(null=True, blank=True)
     complete = models.BooleanField(default=False)
