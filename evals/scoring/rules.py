@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Hashable, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, Hashable, Iterable, Mapping, NamedTuple, TypeVar, cast
 
 from evals.scoring.specs import BY_KEY, LeaderboardSpec, MemberSpec
 
@@ -155,7 +155,7 @@ def pick(rows: Iterable[ResultRow], benchmark: str, metrics: tuple[str, ...], sh
     best: ResultRow | None = None
     best_key: tuple = ()
     for row in rows:
-        if row.benchmark != benchmark or row.metric not in metrics or not _finite(row.value):
+        if row.benchmark != benchmark or row.metric not in metrics or not _finite(cast(Any, row).value):
             continue
         if not _shots_ok(row.shots, shots):
             continue
@@ -185,8 +185,10 @@ def _pick_member(member: _Member, rows: list[ResultRow], preferred_runs: set[int
         shots = row.shots
         if wanted is not None and shots is not None and shots != wanted:
             continue
-        value = row.value
-        if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
+        # Read untyped: the mypyc build checks a value read as float (TypeError on a malformed value,
+        # a string), where this check skips the row (evals/scoring/native.py).
+        value: object = cast(Any, row).value
+        if not (value - value == 0.0 if isinstance(value, float) else _finite(value)):  # NaN and inf fail
             continue
         if metric in mean_of:
             parts.setdefault(row.run_id, {}).setdefault(metric, row)
@@ -239,8 +241,8 @@ def _subset(member: _Member, buckets: Mapping[str, list[ResultRow]]
             shots = row.shots
             if wanted is not None and shots is not None and shots != wanted:
                 continue
-            value = row.value
-            if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
+            value: object = cast(Any, row).value  # untyped: see _pick_member
+            if not (value - value == 0.0 if isinstance(value, float) else _finite(value)):  # NaN and inf fail
                 continue
             key = (rank, shots is None and wanted is not None)
             found = by_run.setdefault(row.run_id, {})
@@ -329,7 +331,9 @@ def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> Score
 
 def _bucket(rows: Iterable[ResultRow], relevant: frozenset[str]) -> dict[str, list[ResultRow]]:
     buckets: dict[str, list[ResultRow]] = {}
-    for row in rows:
+    # Any: the mypyc build would check each item is a tuple (TypeError), where plain Python fails on
+    # the attribute (AttributeError), and score() names the exception in its note.
+    for row in cast(Iterable[Any], rows):
         bench = row.benchmark
         if bench in relevant:
             found = buckets.get(bench)
