@@ -34,7 +34,10 @@ class ResultRow(NamedTuple):
     benchmark: str
     metric: str
     shots: int | None
-    value: float  # 0-100 (Elo: the rating)
+    # 0-100 (Elo: the rating), a float. Any for the mypyc build (evals/scoring/native.py): a value
+    # typed float is checked when read (TypeError on a malformed one, a string, and an int turned
+    # into a float), where the rules skip a malformed row and keep an int as it is.
+    value: Any
     normalized: bool = False  # already normalized the v2 way (cards print v2 values normalized)
     source_rank: int = 0  # lower is more trustworthy
 
@@ -155,7 +158,7 @@ def pick(rows: Iterable[ResultRow], benchmark: str, metrics: tuple[str, ...], sh
     best: ResultRow | None = None
     best_key: tuple = ()
     for row in rows:
-        if row.benchmark != benchmark or row.metric not in metrics or not _finite(cast(Any, row).value):
+        if row.benchmark != benchmark or row.metric not in metrics or not _finite(row.value):
             continue
         if not _shots_ok(row.shots, shots):
             continue
@@ -185,10 +188,8 @@ def _pick_member(member: _Member, rows: list[ResultRow], preferred_runs: set[int
         shots = row.shots
         if wanted is not None and shots is not None and shots != wanted:
             continue
-        # Read untyped: the mypyc build checks a value read as float (TypeError on a malformed value,
-        # a string), where this check skips the row (evals/scoring/native.py).
-        value: object = cast(Any, row).value
-        if not (value - value == 0.0 if isinstance(value, float) else _finite(value)):  # NaN and inf fail
+        value = row.value
+        if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
             continue
         if metric in mean_of:
             parts.setdefault(row.run_id, {}).setdefault(metric, row)
@@ -241,8 +242,8 @@ def _subset(member: _Member, buckets: Mapping[str, list[ResultRow]]
             shots = row.shots
             if wanted is not None and shots is not None and shots != wanted:
                 continue
-            value: object = cast(Any, row).value  # untyped: see _pick_member
-            if not (value - value == 0.0 if isinstance(value, float) else _finite(value)):  # NaN and inf fail
+            value = row.value
+            if not (value - value == 0.0 if value.__class__ is float else _finite(value)):  # NaN and inf fail
                 continue
             key = (rank, shots is None and wanted is not None)
             found = by_run.setdefault(row.run_id, {})
