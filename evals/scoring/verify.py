@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Any, Callable, Iterable, Mapping, Sequence, cast
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from evals.scoring.rules import ResultRow, _bucket, _finite, _Member, _pick_member, _plan, _Plan, _subset
 from evals.scoring.specs import BY_SLUG
@@ -218,8 +218,7 @@ def find_row_conflicts(rows: Iterable[ResultRow]) -> list[Conflict]:
     same answer without the generic per-field lookups: a scoring job runs this over millions
     of rows."""
     groups: dict[tuple, dict[Any, tuple[float, str]]] = {}
-    # Any: unpacked as ResultRow, the compiled build would raise on a non-numeric value (skipped here).
-    for run_id, benchmark, metric, shots, value, _normalized, _rank in cast(Iterable[Any], rows):
+    for run_id, benchmark, metric, shots, value, _normalized, _rank in rows:
         if not benchmark or not _finite(value):
             continue
         by_run = groups.get((None, benchmark, metric, shots))
