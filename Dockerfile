@@ -6,7 +6,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # The mypyc-compiled scoring core (evals/scoring/native.py): gcc only for the build, removed after.
-# A failed build fails the image (no --optional): production should not silently run 2.5x slower.
+# A failed build fails the image (no --optional): production should not silently run the rules 1.5x slower.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && python -m evals.scoring.native build --force \
     && apt-get purge -y --auto-remove gcc libc6-dev && rm -rf /var/lib/apt/lists/*

@@ -51,7 +51,7 @@ def ensure_venv(requirements: str) -> None:
 
 
 def build_compiled_core() -> None:
-    """Compile the scoring rules with mypyc (evals/scoring/native.py; about 2.5x their pure-Python
+    """Compile the scoring rules with mypyc (evals/scoring/native.py; about 1.5x their pure-Python
     speed) unless the build in .compiled/ already matches the sources: a warm checkout pays one
     manifest check. Optional: without a C compiler it warns loudly and everything runs as plain
     Python (LLMCAT_PURE_PYTHON=1 forces plain Python anyway)."""

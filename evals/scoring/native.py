@@ -2,7 +2,7 @@
 
 Compiles rules.py, verify.py and specs.py (one mypyc group, so its shared runtime library is
 ``evals.scoring._compiled__mypyc`` and not a top-level module) into ``ROOT/.compiled/evals/scoring``,
-then writes the manifest that ``_compiled_path`` checks at import. About 2.5x the pure-Python
+then writes the manifest that ``_compiled_path`` checks at import. About 1.5x the pure-Python
 throughput of the rules (``python -m evals.scoring.bench``).
 
 - Idempotent: nothing is done when the manifest already matches this interpreter, the current
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         bar = "!" * 78
         print(f"\n{bar}\n!! The compiled scoring core could not be built: scoring runs as plain Python "
-              f"(about 2.5x slower).\n!! {exc}\n{bar}\n", file=sys.stderr, flush=True)
+              f"(the rules about 1.5x slower).\n!! {exc}\n{bar}\n", file=sys.stderr, flush=True)
         return 0
 
 
