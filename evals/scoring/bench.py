@@ -70,6 +70,27 @@ def measure(n_models: int = 20_000, repeats: int = 3) -> dict[str, float]:
     return figures
 
 
+def outcomes_digest(n_models: int) -> list[str]:
+    """Every field of every outcome of the synthetic catalog on every board, plus the stated-average
+    check of each complete outcome, as exact text (floats by repr, which round-trips): what the
+    compiled and the plain-Python scoring core must agree on (evals/tests/scoring/test_native.py)."""
+    from dataclasses import fields
+
+    from evals.scoring.rules import ScoreOutcome
+    from evals.scoring.verify import verify_stated_average
+
+    names = [f.name for f in fields(ScoreOutcome)]
+    lines = [" ".join(names)]
+    data = synthetic_rows(n_models)
+    for spec in LEADERBOARDS:
+        for model, outcome in score_many(data, spec).items():
+            lines.append(f"{spec.slug} {model} " + repr([getattr(outcome, name) for name in names]))
+            if outcome.average is not None:
+                check = verify_stated_average(round(outcome.average, 2), list(outcome.components.values()))
+                lines.append(repr((check.status, check.stated, check.recomputed, check.delta, check.tolerance)))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     n_models = int(args[0]) if args else 20_000

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Hashable, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, Hashable, Iterable, Mapping, NamedTuple, TypeVar, cast
 
 from evals.scoring.specs import BY_KEY, LeaderboardSpec, MemberSpec
 
@@ -34,7 +34,10 @@ class ResultRow(NamedTuple):
     benchmark: str
     metric: str
     shots: int | None
-    value: float  # 0-100 (Elo: the rating)
+    # 0-100 (Elo: the rating), a float. Any for the mypyc build (evals/scoring/native.py): a value
+    # typed float is checked when read (TypeError on a malformed one, a string, and an int turned
+    # into a float), where the rules skip a malformed row and keep an int as it is.
+    value: Any
     normalized: bool = False  # already normalized the v2 way (cards print v2 values normalized)
     source_rank: int = 0  # lower is more trustworthy
 
@@ -329,7 +332,9 @@ def _score_buckets(plan: _Plan, buckets: Mapping[str, list[ResultRow]]) -> Score
 
 def _bucket(rows: Iterable[ResultRow], relevant: frozenset[str]) -> dict[str, list[ResultRow]]:
     buckets: dict[str, list[ResultRow]] = {}
-    for row in rows:
+    # Any: the mypyc build would check each item is a tuple (TypeError), where plain Python fails on
+    # the attribute (AttributeError), and score() names the exception in its note.
+    for row in cast(Iterable[Any], rows):
         bench = row.benchmark
         if bench in relevant:
             found = buckets.get(bench)

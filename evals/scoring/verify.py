@@ -19,6 +19,10 @@ A float does not remember its trailing zeros, so decimals are inferred as the fe
 represent the value; for components the largest count among them is used for all of them
 (tables print one format: ``46.4`` next to ``45.29`` was ``46.40``). Callers that know the
 printed text pass ``printed_decimals`` / ``component_decimals``.
+
+The entry points that promise never to raise on a bad number take their numbers as ``Any``: the
+mypyc-compiled build (``evals/scoring/native.py``) checks an argument annotated ``float`` at the
+call (TypeError on None or a string), where plain Python lets ``_finite`` turn it away.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ class Verification:
 
 
 @lru_cache(maxsize=1 << 16)  # a catalog repeats its printed figures (two decimals in 0-100) endlessly
-def decimals_of(value: float) -> int:
+def decimals_of(value: Any) -> int:  # Any: see the module docstring
     """Fewest decimals (<= 6) that represent ``value``: 73.59 -> 2, 46.4 -> 1, 0.0 -> 0,
     64.25000000000001 (0.6425 x 100) -> 2."""
     if not _finite(value):
@@ -79,7 +83,7 @@ def _component_slack(components: Sequence[float], component_decimals: int | Sequ
     return sum(0.5 * 10.0 ** -max(0, min(d, MAX_DECIMALS)) for d in per) / n
 
 
-def verify_stated_average(stated: float, components: list[float], *, printed_decimals: int | None = None,
+def verify_stated_average(stated: Any, components: Iterable[Any] | None, *, printed_decimals: int | None = None,
                           component_decimals: int | Sequence[int] | None = None) -> Verification:
     """Recompute the mean of ``components`` and compare it with the ``stated`` average.
 
@@ -249,8 +253,8 @@ def _conflicts(groups: dict[tuple, dict[Any, tuple[float, str]]]) -> list[Confli
 _CHANCE_ABOVE_ONE_PERCENT = frozenset({"acc", "acc_norm", "mc1", "mc2", "multiple_choice_grade"})
 
 
-def scale_suspicious(value: float, raw_value: float, raw_scale: float | None, metric: str, *,
-                     siblings: Sequence[float] | None = None, normalized: bool = False) -> str | None:
+def scale_suspicious(value: Any, raw_value: Any, raw_scale: float | None, metric: str, *,
+                     siblings: Sequence[Any] | None = None, normalized: bool = False) -> str | None:
     """A reason to doubt a result's scale, or None.
 
     * outside 0-100 on a 0-100 metric (Elo, ``raw_scale=None``, is unbounded: never flagged);
