@@ -20,7 +20,8 @@ Why it is shaped this way (issue 8: a 100,000-model catalog, 2.17 M results):
 * Two passes (``score_models``): chunks are computed first, then their score differences are
   written, so a full job can rank every board in memory in between and write each row once
   with its rank (a partial job reranks in SQL with a window function).
-* Each model's rows are grouped by benchmark once while loading, for every board; the cyclic
+* Each model's rows are grouped by benchmark once while loading, for every board (the pure
+  ``evals.scoring.grouping``, compiled with the rules where the compiled core is built); the cyclic
   garbage collector pauses while a chunk is built (its objects are acyclic).
 """
 
@@ -50,6 +51,7 @@ from django.utils import timezone
 from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
+from evals.scoring.grouping import group_results
 from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_benchmarks, score_bucketed,
                                  score_many)
 from evals.scoring.specs import LeaderboardSpec
@@ -404,7 +406,7 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
                             _json(stated) or {})
         if not third_party:
             own_runs[model_id].append(run_id)
-    loaded = _Loaded(runs, defaultdict(dict), {}, defaultdict(list), dict.fromkeys(chunk, 0), own_runs,
+    loaded = _Loaded(runs, {}, {}, {}, dict.fromkeys(chunk, 0), own_runs,
                      {key: pk for pk, key in bench_keys.items()})
     if not runs:
         return loaded
@@ -426,45 +428,11 @@ def _load_rows(cursor: Any, chunk: list[int], bench_keys: dict[int, str]) -> _Lo
     with results:
         fetched = results.fetchall()
     fetched.sort()
-    _group_results(loaded, fetched, bench_keys)
+    group_results(fetched, {run_id: (run.model_id, run.source_rank, bool(run.stated)) for run_id, run in runs.items()},
+                  bench_keys, loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects, loaded.result_counts)
     if loaded.scale_suspects:
         _order_suspects(cursor, loaded.scale_suspects)
     return loaded
-
-
-def _group_results(loaded: _Loaded, fetched: list[tuple], bench_keys: dict[int, str]) -> None:
-    """Fold result rows (run_id, id, benchmark_id, metric, shots, value, normalized, raw_value,
-    raw_scale), in (run_id, id) order, into ``loaded``."""
-    runs = loaded.runs
-    rows_by_model, rows_by_run, suspects = loaded.rows_by_model, loaded.rows_by_run, loaded.scale_suspects
-    counts = loaded.result_counts
-    new_row = tuple.__new__  # ResultRow is a NamedTuple: building it from a tuple skips its __new__
-    # The hot loop of a job (millions of rows): per-run lookups are hoisted out of it. Rows are
-    # grouped by benchmark here, once for every board (the rules' score_bucketed).
-    last_run, model_id, rank, buckets, run_rows = None, 0, 0, {}, None
-    for run_id, result_id, bench_id, metric, shots, value, normalized, raw_value, raw_scale in fetched:
-        if run_id != last_run:  # rows arrive grouped by run: look the run up once per run
-            last_run, run = run_id, runs[run_id]
-            model_id, rank = run.model_id, run.source_rank
-            buckets = rows_by_model[model_id]
-            run_rows = rows_by_run[run_id] if run.stated else None
-        counts[model_id] += 1
-        if bench_id is None:
-            continue
-        bench = bench_keys[bench_id]
-        row = new_row(ResultRow, (run_id, bench, metric, shots, value, normalized, rank))
-        bucket = buckets.get(bench)
-        if bucket is None:
-            buckets[bench] = [row]
-        else:
-            bucket.append(row)
-        if run_rows is not None:
-            run_rows.append(row)
-        # scale_suspicious never objects to a value in (1, 100] or to an unbounded (Elo) scale:
-        # only the few other rows are kept for it (NaN fails the comparison, so it is kept).
-        if raw_scale is not None and not 1.0 < value <= 100.0:
-            suspects.setdefault(model_id, []).append((run_id, metric, value, raw_value, raw_scale, bench_id,
-                                                      result_id))
 
 
 def _order_suspects(cursor: Any, suspects: dict[int, list[tuple]]) -> None:
