@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import evals.scoring.grouping as grouping
 import evals.scoring.rules as rules
 import evals.scoring.specs as specs
 import evals.scoring.verify as verify
@@ -99,18 +100,19 @@ def test_the_build_lives_outside_the_source_tree() -> None:
 
 
 def test_this_process_uses_the_compiled_core_when_it_is_built() -> None:
-    modules = (rules, verify, specs)
+    modules = (rules, verify, specs, grouping)
     if cp.compiled_dir() is not None:  # built, current, and plain Python not forced
         assert all(str(m.__file__).startswith(cp.BUILD_ROOT + os.sep) for m in modules), [m.__file__ for m in modules]
         assert "evals.scoring._compiled__mypyc" in sys.modules  # the group's runtime, inside the package
         assert "_compiled__mypyc" not in sys.modules
     else:
         assert [m.__file__ for m in modules] == [os.path.join(cp.PACKAGE_DIR, f"{n}.py")
-                                                 for n in ("rules", "verify", "specs")]
+                                                 for n in ("rules", "verify", "specs", "grouping")]
 
 
 DIGEST = """
 import json, sys
+import evals.scoring.grouping as grouping
 import evals.scoring.rules as rules
 from evals.scoring.bench import outcomes_digest
 json.dump({"rules": rules.__file__, "lines": outcomes_digest(int(sys.argv[1]))}, sys.stdout)
