@@ -317,6 +317,23 @@ def test_full_job_ranks_match_the_database_rerank(db) -> None:
     assert set(Score.objects.values_list("id", "rank")) == before
 
 
+def test_in_memory_ranks_equal_postgresql_dense_rank(db) -> None:
+    """Ties at six decimals, values at the rounding half and float noise, large magnitudes:
+    the in-memory rank of every average is the one PostgreSQL's window function gives it."""
+    from django.db import connection
+
+    from evals.scoring.rules import dense_rank_by_average
+    from evals.tests.scoring.test_rules import _tricky_averages
+
+    averages = _tricky_averages(11)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT x, DENSE_RANK() OVER (ORDER BY round(x::numeric, 6) DESC) "
+                       "FROM unnest(%s::float8[]) AS x", [averages])
+        expected = dict(cursor.fetchall())
+    assert len(expected) > 1500 and max(expected.values()) > 700  # many ties: the case being tested
+    assert dense_rank_by_average(averages) == expected
+
+
 def test_new_row_taken_by_a_concurrent_job_is_upserted(seeded) -> None:
     """Rows the chunk did not hold go in by COPY; when another job has inserted one of them
     since, the COPY's savepoint is rolled back and every row goes through the upsert instead."""
