@@ -922,37 +922,48 @@ def _update_uplift(model_ids: list[int] | None, board: Leaderboard | None, stats
     kinds = [EdgeKind.MERGE, EdgeKind.MOE_EXPERT]
     with connection.cursor() as cursor:
         if model_ids is None:  # the whole catalog: every model with results, as score_models scores
-            cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
-                           "AND (child_id IN (SELECT model_id FROM evals_evalrun) "
-                           "OR parent_id IN (SELECT model_id FROM evals_evalrun))", [kinds])
+            # Every merge edge at once, each marked when its child or parent has runs: a child
+            # is touched when one of its edges is (one scan instead of the touched children, then
+            # their edges).
+            cursor.execute("SELECT child_id, parent_id, params, child_id IN (SELECT model_id FROM evals_evalrun) "
+                           "OR parent_id IN (SELECT model_id FROM evals_evalrun) FROM catalog_lineageedge "
+                           "WHERE kind = ANY(%s) ORDER BY child_id, kind, parent_id", [kinds])
+            every_edge = cursor.fetchall()
+            touched = {child for child, _parent, _params, ran in every_edge if ran}
+            children = sorted(touched)
+            edges = [(c, p, _json(params)) for c, p, params, _ran in every_edge if c in touched]
         else:
+            ids = _int_array(model_ids)
             cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
-                           "AND (child_id = ANY(%s::bigint[]) OR parent_id = ANY(%s::bigint[]))",
-                           [kinds, model_ids, model_ids])
-        children = [row[0] for row in cursor.fetchall()]
+                           "AND (child_id = ANY(%s::bigint[]) OR parent_id = ANY(%s::bigint[]))", [kinds, ids, ids])
+            children = [row[0] for row in cursor.fetchall()]
+            if children:
+                cursor.execute("SELECT child_id, parent_id, params FROM catalog_lineageedge WHERE kind = ANY(%s) "
+                               "AND child_id = ANY(%s::bigint[]) ORDER BY child_id, kind, parent_id",
+                               [kinds, _int_array(children)])
+                edges = [(c, p, _json(params)) for c, p, params in cursor.fetchall()]
         if not children:
             return
-        cursor.execute("SELECT child_id, parent_id, params FROM catalog_lineageedge "
-                       "WHERE kind = ANY(%s) AND child_id = ANY(%s::bigint[]) ORDER BY child_id, kind, parent_id",
-                       [kinds, children])
-        edges = [(c, p, _json(params)) for c, p, params in cursor.fetchall()]
         cursor.execute("SELECT model_id, method, base_model_id FROM catalog_mergerecipe "
-                       "WHERE step = 0 AND model_id = ANY(%s::bigint[])", [children])
+                       "WHERE step = 0 AND model_id = ANY(%s::bigint[])", [_int_array(children)])
         recipes = {m: (method, base) for m, method, base in cursor.fetchall()}
         involved = sorted(set(children) | {p for _c, p, _ in edges} | {b for _m, b in recipes.values() if b})
-        cursor.execute("SELECT s.model_id, s.average, s.components, m.repo_id FROM evals_score s "
-                       "JOIN catalog_llmmodel m ON m.id = s.model_id "
-                       "WHERE s.leaderboard_id = %s AND s.model_id = ANY(%s::bigint[])", [board.pk, involved])
+        cursor.execute("SELECT model_id, average, components FROM evals_score "
+                       "WHERE leaderboard_id = %s AND model_id = ANY(%s::bigint[])", [board.pk, _int_array(involved)])
         tables: dict[int, dict[str, float]] = {}
-        names: dict[int, str] = {}
-        for model_id, average, components, repo_id in cursor.fetchall():
+        for model_id, average, components in cursor.fetchall():
             table = {k: float(v) for k, v in (_json(components) or {}).items()}
             if average is not None:
                 table["average"] = float(average)
-            tables[model_id], names[model_id] = table, repo_id
+            tables[model_id] = table
+        # Names are shown for compared parents only: looked up by id for those, not joined to
+        # every score row (the join scanned the whole model table).
+        cursor.execute("SELECT id, repo_id FROM catalog_llmmodel WHERE id = ANY(%s::bigint[])",
+                       [_int_array({p for _c, p, _params in edges if p in tables})])
+        names: dict[int, str] = dict(cursor.fetchall())
         wanted = _wanted_uplifts(children, edges, recipes, tables, names, board.pk)
         cursor.execute(f"SELECT id, model_id, {', '.join(_UPLIFT_FIELDS)} FROM evals_mergeuplift "
-                       "WHERE model_id = ANY(%s::bigint[])", [children])
+                       "WHERE model_id = ANY(%s::bigint[])", [_int_array(children)])
         changed: list[tuple] = []
         stale: list[int] = []
         seen: set[int] = set()
