@@ -780,7 +780,7 @@ def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board
 @dataclass
 class _ScoreDiff:
     """How a chunk's score rows differ from what the table holds (written in a second pass),
-    board by board: a full job ranks and writes each board on its own (``_ranked_parts``)."""
+    board by board: a full job ranks and writes each board on its own (``_rank_in_memory``)."""
 
     # board -> rows that update a stored row: (model_id, leaderboard_id, *_SCORE_FIELDS values
     # (components as JSON), computed_at); the rank is added when they are written
@@ -933,6 +933,7 @@ def _update_uplift(model_ids: list[int] | None, board: Leaderboard | None, stats
             children = sorted(touched)
             edges = [(c, p, _json(params)) for c, p, params, _ran in every_edge if c in touched]
         else:
+            edges = []
             ids = _int_array(model_ids)
             cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
                            "AND (child_id = ANY(%s::bigint[]) OR parent_id = ANY(%s::bigint[]))", [kinds, ids, ids])
