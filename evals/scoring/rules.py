@@ -444,17 +444,51 @@ def db_rank_key(average: float) -> Decimal:
 def dense_ranks(averages: Mapping[K, float]) -> dict[K, int] | None:
     """Dense rank, highest first (ties share a rank: 1, 1, 2), keyed as ``db_rank_key`` keys
     them; None when an average is not finite (left to the database, which orders NaN first)."""
-    keys: dict[K, Decimal] = {}
-    cache: dict[float, Decimal] = {}  # boards repeat their averages often
-    for item, average in averages.items():
-        if not _finite(average):
-            return None
-        key = cache.get(average)
-        if key is None:
-            key = cache[average] = db_rank_key(average)
-        keys[item] = key
-    position = {v: i + 1 for i, v in enumerate(sorted(set(keys.values()), reverse=True))}
-    return {item: position[key] for item, key in keys.items()}
+    by_average = dense_rank_by_average(averages.values())
+    if by_average is None:
+        return None
+    return {item: by_average[average] for item, average in averages.items()}
+
+
+# Below this magnitude, float8 -> numeric's 15 significant digits move an average by at most
+# 5e-10 and rounding to 6 decimals by 5e-7 more: two averages further apart than _APART
+# cannot share a rank key, whatever their digits.
+_FAST_BOUND = 1e6
+_APART = 2e-6
+
+
+def dense_rank_by_average(averages: Iterable[float]) -> dict[float, int] | None:
+    """Each distinct average's dense rank, highest first, with the ties ``db_rank_key`` makes;
+    None when an average is not finite. A board's rank depends on its average alone, so a
+    caller with many rows looks each one up here (``dense_ranks`` does) instead of keying rows.
+
+    The key is monotonic in the average, so walking the distinct averages from the highest, the
+    rank moves on exactly where two neighbours' keys differ; neighbours clearly apart (nearly
+    every pair on a real board) differ without computing either key (a Decimal each)."""
+    distinct = set(averages)
+    try:
+        if not math.isfinite(sum(distinct, 0.0)) and not all(math.isfinite(a) for a in distinct):
+            return None  # a NaN or an infinity (a sum of finite values may overflow: checked one by one)
+    except TypeError:  # not a number
+        return None
+    ranks: dict[float, int] = {}
+    rank = 0
+    previous = 0.0
+    previous_key: Decimal | None = None  # db_rank_key(previous) when it was computed
+    for average in sorted(distinct, reverse=True):
+        if rank == 0 or (previous - average > _APART and previous < _FAST_BOUND and average > -_FAST_BOUND):
+            rank += 1
+            previous_key = None
+        else:
+            key = db_rank_key(average)
+            if previous_key is None:
+                previous_key = db_rank_key(previous)
+            if key != previous_key:
+                rank += 1
+            previous_key = key
+        ranks[average] = rank
+        previous = average
+    return ranks
 
 
 def member_metrics(member: MemberSpec) -> tuple[str, ...]:

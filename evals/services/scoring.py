@@ -52,8 +52,8 @@ from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
 from evals.scoring.grouping import group_results
-from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_ranks, relevant_benchmarks, score_bucketed,
-                                 score_many)
+from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_rank_by_average, relevant_benchmarks,
+                                 score_bucketed, score_many)
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
 from evals.scoring.verify import (find_row_conflicts, scale_suspicious, sub_aggregate_components,
@@ -180,7 +180,12 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
     those differences. In between, a full job ranks every board in memory, so new and changed
     rows go in with their rank and no rerank UPDATE rewrites them (on a cold catalog that
     UPDATE rewrote every score row a second time). A partial job cannot see the whole board in
-    memory: it writes its rows unranked and reranks in SQL, as before."""
+    memory: it writes its rows unranked and reranks in SQL, as before.
+
+    Merge uplift reads the uplift board's committed scores only. A full job writes that board's
+    rows first and computes the uplift in this process as soon as they are committed, while the
+    pool writes the other boards (run after them, the uplift kept one core busy and the other
+    idle at the end of every job); a partial job computes it at the end, after its rerank."""
     started = time.perf_counter()
     stats = ScoringStats()
     boards = {b.slug: b for b in Leaderboard.objects.all()}
@@ -207,22 +212,34 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
             diffs.append(diff)
             if job is not None:
                 job.heartbeat(processed=min(stats.models, job.processed + size))
-        unranked = set(board_ids.values())
+        uplift_board = boards.get(UPLIFT_BOARD)
+        early_uplift = full and uplift_board is not None
         if full:
             with _without_cycle_collection():
-                unranked = _rank_in_memory(diffs, board_ids)
-        parts = [(d.changed, d.n_existing, d.rank_updates, d.stale, full) for d in diffs
-                 if d.changed or d.rank_updates or d.stale]
-        for written, _ in runner.map(_write_scores_committed, parts, [0] * len(parts)):
+                parts, part_boards, unranked = _rank_in_memory(diffs, board_ids,
+                                                               uplift_board.pk if uplift_board else None)
+        else:
+            parts, part_boards, unranked = _chunk_parts(diffs), [], set(board_ids.values())
+        # Parts of the uplift board still to commit before the uplift may read it.
+        waiting = part_boards.count(uplift_board.pk) if early_uplift else 0
+        written_parts = runner.map(_write_scores_committed, parts, part_boards or [None] * len(parts))
+        if early_uplift and not waiting:
+            _update_uplift_committed(None, uplift_board, stats)
+        for written, board_id in written_parts:
             stats.written += written
+            if early_uplift and board_id == uplift_board.pk:
+                waiting -= 1
+                if not waiting:
+                    _update_uplift_committed(None, uplift_board, stats)
     for diff in diffs:
-        stats.unchanged += len(diff.unchanged)
-        stats.deleted += len(diff.stale)
+        stats.unchanged += diff.count("unchanged")
+        stats.deleted += diff.count("stale")
     with transaction.atomic():
         for slug, board in boards.items():
             if board.pk in unranked:
                 _rerank(board)
-        _update_uplift(ids if model_ids is not None else None, boards.get(UPLIFT_BOARD), stats)
+        if not early_uplift:
+            _update_uplift(ids if model_ids is not None else None, uplift_board, stats)
         catalog_changed()
     stats.seconds = time.perf_counter() - started
     return stats
@@ -260,13 +277,16 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, fn: Any, args: list[tuple], sizes: list[int]) -> Iterator[tuple[Any, int]]:
-        """Yields (fn's result, that call's size) as each call commits (in any order)."""
+    def map(self, fn: Any, args: list[tuple], tags: list[Any]) -> Iterator[tuple[Any, Any]]:
+        """Yields (fn's result, that call's tag) as each call commits (in any order). A pool
+        gets every call at once, in the given order, before this returns (the caller may do
+        other work meanwhile); in this process, each call runs when its result is asked for."""
         if self.pool is None:
-            for arg, size in zip(args, sizes):
-                yield fn(*arg), size
-            return
-        futures = {self.pool.submit(fn, *arg): size for arg, size in zip(args, sizes)}
+            return ((fn(*arg), tag) for arg, tag in zip(args, tags))
+        return self._completed({self.pool.submit(fn, *arg): tag for arg, tag in zip(args, tags)})
+
+    @staticmethod
+    def _completed(futures: dict[Any, Any]) -> Iterator[tuple[Any, Any]]:
         try:
             for future in as_completed(futures):
                 yield future.result(), futures[future]
@@ -308,18 +328,23 @@ def _score_chunk_committed(chunk: list[int], board_ids: dict[str, int], bench_ke
     return stats, diff
 
 
-def _write_scores_committed(changed: list[tuple], n_existing: int, rank_updates: list[tuple[int, int | None]],
-                            stale: list[int], with_rank: bool) -> int:
+def _write_scores_committed(updated: list[tuple], new: list[tuple], ranks: list[int | None] | None,
+                            rank_updates: list[tuple[int, int | None]], stale: list[int]) -> int:
+    """Write one part of pass 2: ``updated`` rows replace stored ones, ``new`` rows go in,
+    ``stale`` ids go. ``ranks`` holds each updated, then new, row's rank (a full job); None
+    writes the rows unranked (a partial job: the SQL rerank follows)."""
     with transaction.atomic(), connection.cursor() as cursor:
         _delete_ids(cursor, "evals_score", stale)
         columns = ("model_id", "leaderboard_id", *_SCORE_FIELDS, "computed_at")
-        if with_rank:
+        if ranks is not None:
             columns += ("rank",)
-        else:  # partial job: rows go in unranked (the SQL rerank follows); rank is the last value
-            changed = [row[:-1] for row in changed]
+            # Rows come without their rank: appended here, in the pool, not in the parent between the passes.
+            n = len(updated)
+            updated = [(*row, rank) for row, rank in zip(updated, ranks)]
+            new = [(*row, rank) for row, rank in zip(new, ranks[n:])]
         key = ("model_id", "leaderboard_id")
-        _upsert(cursor, "evals_score", columns, key, changed[:n_existing])
-        _insert_new(cursor, "evals_score", columns, key, changed[n_existing:])
+        _upsert(cursor, "evals_score", columns, key, updated)
+        _insert_new(cursor, "evals_score", columns, key, new)
         if rank_updates:
             cursor.execute(
                 "UPDATE evals_score s SET rank = c.rank FROM unnest(%s::bigint[], %s::integer[]) AS c(id, rank) "
@@ -327,46 +352,75 @@ def _write_scores_committed(changed: list[tuple], n_existing: int, rank_updates:
                 [_int_array([i for i, _ in rank_updates]), _int_array([r for _, r in rank_updates])],
             )
         catalog_changed()  # scores are written by COPY and raw SQL: no model signal
-    return len(changed)
+    return len(updated) + len(new)
 
 
-def _rank_in_memory(diffs: list[_ScoreDiff], board_ids: dict[str, int]) -> set[int]:
-    """A full job's ranks, board by board, from the averages its rows will hold (rows it leaves
-    alone, of models without runs, included): each changed row gets its rank as its last value,
-    each unchanged row whose rank moves a rank update. Returns the boards it could not rank
-    (a non-finite average), which the SQL rerank then handles."""
-    # board -> (diff index, "c" changed row position | "u" unchanged row position) -> average
-    averages: dict[int, dict[tuple[int, str, int], float]] = {b: {} for b in board_ids.values()}
+def _update_uplift_committed(model_ids: list[int] | None, board: Leaderboard, stats: ScoringStats) -> None:
+    with transaction.atomic():
+        _update_uplift(model_ids, board, stats)
+        catalog_changed()
+
+
+def _chunk_parts(diffs: list[_ScoreDiff]) -> list[tuple]:
+    """A partial job's pass-2 parts: one per chunk, every board, unranked."""
+    parts = []
+    for diff in diffs:
+        updated = [row for rows in diff.changed.values() for row in rows]
+        new = [row for rows in diff.new.values() for row in rows]
+        stale = [score_id for ids in diff.stale.values() for score_id in ids]
+        if updated or new or stale:
+            parts.append((updated, new, None, [], stale))
+    return parts
+
+
+def _rank_in_memory(diffs: list[_ScoreDiff], board_ids: dict[str, int], first_board: int | None
+                    ) -> tuple[list[tuple], list[int], set[int]]:
+    """A full job's pass-2 parts, ranked board by board from the averages its rows will hold
+    (rows it leaves alone, of models without runs, included): each changed row gets its rank,
+    each unchanged row whose rank moves a rank update. One part per chunk and board, the
+    ``first_board``'s first, then the others' larger parts first (the pool takes them in
+    order: small ones last even out the two processes' ends). Returns (parts, each part's
+    board, the boards it could not rank: a non-finite average, left to the SQL rerank)."""
     with connection.cursor() as cursor:  # rows of models the job did not score (no runs left)
-        cursor.execute("SELECT s.id, s.model_id, s.leaderboard_id, s.average, s.complete, s.rank FROM evals_score s "
+        cursor.execute("SELECT s.id, s.leaderboard_id, s.average, s.complete, s.rank FROM evals_score s "
                        "WHERE NOT EXISTS (SELECT 1 FROM evals_evalrun r WHERE r.model_id = s.model_id)")
-        others = _ScoreDiff([], [(score_id, board_id, average if complete else None, rank)
-                                 for score_id, _m, board_id, average, complete, rank in cursor.fetchall()], [])
+        others = _ScoreDiff()
+        for score_id, board_id, average, complete, rank in cursor.fetchall():
+            others.unchanged.setdefault(board_id, []).append((score_id, average if complete else None, rank))
     every = [*diffs, others]
-    for n, diff in enumerate(every):
-        for i, row in enumerate(diff.changed):
-            # row: model, board, average, complete, ... (values in _SCORE_FIELDS order), computed_at, rank
-            if row[2] is not None and row[3]:
-                averages.setdefault(row[1], {})[(n, "c", i)] = row[2]
-        for i, (_score_id, board_id, average, _rank) in enumerate(diff.unchanged):
-            if average is not None:
-                averages.setdefault(board_id, {})[(n, "u", i)] = average
-    ranks: dict[tuple[int, str, int], int] = {}
+    boards = set(board_ids.values())
+    for diff in every:
+        boards.update(diff.changed, diff.new, diff.unchanged, diff.stale)
+    first: list[tuple[tuple, int]] = []
+    rest: list[tuple[tuple, int]] = []
     failed: set[int] = set()
-    for board_id, by_row in averages.items():
-        board_ranks = dense_ranks(by_row)
-        if board_ranks is None:
+    for board_id in sorted(boards):
+        # rows: model, board, average, complete, ... (values in _SCORE_FIELDS order), computed_at
+        averages: list[float] = []
+        for diff in every:
+            for rows in (diff.changed.get(board_id), diff.new.get(board_id)):
+                if rows:
+                    averages += [row[2] for row in rows if row[3]]
+            unchanged = diff.unchanged.get(board_id)
+            if unchanged:
+                averages += [average for _id, average, _rank in unchanged if average is not None]
+        by_average = dense_rank_by_average(averages)
+        if by_average is None:
             failed.add(board_id)
-        else:
-            ranks.update(board_ranks)
-    for n, diff in enumerate(every):
-        diff.changed = [(*row[:-1], None if row[1] in failed else ranks.get((n, "c", i)))
-                        for i, row in enumerate(diff.changed)]
-        diff.rank_updates = [(score_id, new) for i, (score_id, board_id, _a, old) in enumerate(diff.unchanged)
-                             if board_id not in failed and (new := ranks.get((n, "u", i))) != old]
-    if others.rank_updates:
-        diffs.append(_ScoreDiff([], [], [], others.rank_updates))
-    return failed
+        rank_of = (by_average or {}).get  # None for an incomplete row (no average), or a failed board
+        for diff in every:
+            updated, new = diff.changed.get(board_id, []), diff.new.get(board_id, [])
+            ranks = [rank_of(row[2]) if row[3] else None for rows in (updated, new) for row in rows]
+            rank_updates = [] if by_average is None else [
+                (score_id, rank) for score_id, average, old in diff.unchanged.get(board_id, ())
+                if (rank := rank_of(average)) != old]
+            stale = diff.stale.get(board_id, [])
+            if updated or new or rank_updates or stale:
+                (first if board_id == first_board else rest).append(
+                    ((updated, new, ranks, rank_updates, stale), board_id))
+    rest.sort(key=lambda part: -len(part[0][2]) - len(part[0][3]) - len(part[0][4]))
+    ordered = first + rest
+    return [part for part, _ in ordered], [board_id for _, board_id in ordered], failed
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -693,13 +747,19 @@ def _score_chunk(cursor: Any, chunk: list[int], board_ids: dict[str, int], board
 
 @dataclass
 class _ScoreDiff:
-    """How a chunk's score rows differ from what the table holds (written in a second pass)."""
+    """How a chunk's score rows differ from what the table holds (written in a second pass),
+    board by board: a full job ranks and writes each board on its own (``_rank_in_memory``)."""
 
-    changed: list[tuple]  # (model_id, leaderboard_id, *_SCORE_FIELDS values (components as JSON), computed_at, rank)
-    unchanged: list[tuple]  # (score_id, leaderboard_id, stored average if ranked else None, stored rank)
-    stale: list[int]  # score ids of boards the model no longer has anything on
-    rank_updates: list[tuple[int, int | None]] = field(default_factory=list)  # (score_id, rank)
-    n_existing: int = 0  # the first n_existing changed rows update a stored row; the others are new
+    # board -> rows that update a stored row: (model_id, leaderboard_id, *_SCORE_FIELDS values
+    # (components as JSON), computed_at); the rank is added when they are written
+    changed: dict[int, list[tuple]] = field(default_factory=dict)
+    new: dict[int, list[tuple]] = field(default_factory=dict)  # board -> rows the table lacks, same shape
+    # board -> (score_id, stored average if ranked else None, stored rank)
+    unchanged: dict[int, list[tuple[int, float | None, int | None]]] = field(default_factory=dict)
+    stale: dict[int, list[int]] = field(default_factory=dict)  # board -> ids of rows the model no longer has
+
+    def count(self, attribute: str) -> int:
+        return sum(len(rows) for rows in getattr(self, attribute).values())
 
 
 def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tuple], now: datetime
@@ -709,24 +769,26 @@ def _diff_scores(cursor: Any, chunk: list[int], wanted: dict[tuple[int, int], tu
         "WHERE model_id = ANY(%s::bigint[])",
         [_int_array(chunk)],
     )
-    diff = _ScoreDiff([], [], [])
-    changed, unchanged = diff.changed, diff.unchanged
+    diff = _ScoreDiff()
+    changed, unchanged, stale = diff.changed, diff.unchanged, diff.stale
     seen: set[tuple[int, int]] = set()
     for score_id, model_id, board_id, rank, *current in cursor.fetchall():
         key = (model_id, board_id)
         values = wanted.get(key)
         if values is None:
-            diff.stale.append(score_id)  # the model no longer has anything on that board
+            stale.setdefault(board_id, []).append(score_id)  # the model no longer has anything on that board
             continue
         seen.add(key)
         current[3] = _json(current[3])  # components
         if _same(tuple(current), values):
             # The stored average is what the database would rank (it may differ by float noise).
-            unchanged.append((score_id, board_id, current[0] if current[1] else None, rank))
+            unchanged.setdefault(board_id, []).append((score_id, current[0] if current[1] else None, rank))
         else:
-            changed.append((*key, *_encoded(values), now, rank))
-    diff.n_existing = len(changed)
-    changed.extend((*key, *_encoded(values), now, None) for key, values in wanted.items() if key not in seen)
+            changed.setdefault(board_id, []).append((*key, *_encoded(values), now))
+    new = diff.new
+    for key, values in wanted.items():
+        if key not in seen:
+            new.setdefault(key[1], []).append((*key, *_encoded(values), now))
     return diff
 
 
@@ -828,37 +890,49 @@ def _update_uplift(model_ids: list[int] | None, board: Leaderboard | None, stats
     kinds = [EdgeKind.MERGE, EdgeKind.MOE_EXPERT]
     with connection.cursor() as cursor:
         if model_ids is None:  # the whole catalog: every model with results, as score_models scores
-            cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
-                           "AND (child_id IN (SELECT model_id FROM evals_evalrun) "
-                           "OR parent_id IN (SELECT model_id FROM evals_evalrun))", [kinds])
+            # Every merge edge at once, each marked when its child or parent has runs: a child
+            # is touched when one of its edges is (one scan instead of the touched children, then
+            # their edges).
+            cursor.execute("SELECT child_id, parent_id, params, child_id IN (SELECT model_id FROM evals_evalrun) "
+                           "OR parent_id IN (SELECT model_id FROM evals_evalrun) FROM catalog_lineageedge "
+                           "WHERE kind = ANY(%s) ORDER BY child_id, kind, parent_id", [kinds])
+            every_edge = cursor.fetchall()
+            touched = {child for child, _parent, _params, ran in every_edge if ran}
+            children = sorted(touched)
+            edges = [(c, p, _json(params)) for c, p, params, _ran in every_edge if c in touched]
         else:
+            edges = []
+            ids = _int_array(model_ids)
             cursor.execute("SELECT DISTINCT child_id FROM catalog_lineageedge WHERE kind = ANY(%s) "
-                           "AND (child_id = ANY(%s::bigint[]) OR parent_id = ANY(%s::bigint[]))",
-                           [kinds, model_ids, model_ids])
-        children = [row[0] for row in cursor.fetchall()]
+                           "AND (child_id = ANY(%s::bigint[]) OR parent_id = ANY(%s::bigint[]))", [kinds, ids, ids])
+            children = [row[0] for row in cursor.fetchall()]
+            if children:
+                cursor.execute("SELECT child_id, parent_id, params FROM catalog_lineageedge WHERE kind = ANY(%s) "
+                               "AND child_id = ANY(%s::bigint[]) ORDER BY child_id, kind, parent_id",
+                               [kinds, _int_array(children)])
+                edges = [(c, p, _json(params)) for c, p, params in cursor.fetchall()]
         if not children:
             return
-        cursor.execute("SELECT child_id, parent_id, params FROM catalog_lineageedge "
-                       "WHERE kind = ANY(%s) AND child_id = ANY(%s::bigint[]) ORDER BY child_id, kind, parent_id",
-                       [kinds, children])
-        edges = [(c, p, _json(params)) for c, p, params in cursor.fetchall()]
         cursor.execute("SELECT model_id, method, base_model_id FROM catalog_mergerecipe "
-                       "WHERE step = 0 AND model_id = ANY(%s::bigint[])", [children])
+                       "WHERE step = 0 AND model_id = ANY(%s::bigint[])", [_int_array(children)])
         recipes = {m: (method, base) for m, method, base in cursor.fetchall()}
         involved = sorted(set(children) | {p for _c, p, _ in edges} | {b for _m, b in recipes.values() if b})
-        cursor.execute("SELECT s.model_id, s.average, s.components, m.repo_id FROM evals_score s "
-                       "JOIN catalog_llmmodel m ON m.id = s.model_id "
-                       "WHERE s.leaderboard_id = %s AND s.model_id = ANY(%s::bigint[])", [board.pk, involved])
+        cursor.execute("SELECT model_id, average, components FROM evals_score "
+                       "WHERE leaderboard_id = %s AND model_id = ANY(%s::bigint[])", [board.pk, _int_array(involved)])
         tables: dict[int, dict[str, float]] = {}
-        names: dict[int, str] = {}
-        for model_id, average, components, repo_id in cursor.fetchall():
+        for model_id, average, components in cursor.fetchall():
             table = {k: float(v) for k, v in (_json(components) or {}).items()}
             if average is not None:
                 table["average"] = float(average)
-            tables[model_id], names[model_id] = table, repo_id
+            tables[model_id] = table
+        # Names are shown for compared parents only: looked up by id for those, not joined to
+        # every score row (the join scanned the whole model table).
+        cursor.execute("SELECT id, repo_id FROM catalog_llmmodel WHERE id = ANY(%s::bigint[])",
+                       [_int_array({p for _c, p, _params in edges if p in tables})])
+        names: dict[int, str] = dict(cursor.fetchall())
         wanted = _wanted_uplifts(children, edges, recipes, tables, names, board.pk)
         cursor.execute(f"SELECT id, model_id, {', '.join(_UPLIFT_FIELDS)} FROM evals_mergeuplift "
-                       "WHERE model_id = ANY(%s::bigint[])", [children])
+                       "WHERE model_id = ANY(%s::bigint[])", [_int_array(children)])
         changed: list[tuple] = []
         stale: list[int] = []
         seen: set[int] = set()

@@ -257,6 +257,25 @@ def test_uplift_is_rewritten_only_when_it_changes(db) -> None:
     assert uplift.vs_best_parent == pytest.approx(63.6667 - 62.5, abs=1e-3)
 
 
+def test_uplift_follows_a_child_leaving_the_uplift_board_in_the_same_job(db) -> None:
+    """A full job deletes the child's vanished v1 score before it computes uplift: its uplift goes."""
+    from evals.models import Benchmark
+
+    a, b = _v1_model("t/parent-a", V1_VALUES), _v1_model("t/parent-b", [62, 78, 58, 54, 77, 30])
+    child = _v1_model("t/child", [64, 82, 61, 53, 78, 44])
+    for parent in (a, b):
+        LineageEdge.objects.create(child=child, parent=parent, kind=EdgeKind.MERGE)
+    assert score_models(None).uplifts_written == 1 and MergeUplift.objects.filter(model=child).exists()
+    run = EvalRun.objects.get(model=child)
+    run.results.all().delete()
+    Result.objects.create(run=run, benchmark=Benchmark.objects.get(key="ifeval"), raw_name="ifeval",
+                          metric="strict_acc", shots=0, value=40.0, raw_value=40.0, raw_scale=100.0)
+    stats = score_models(None)
+    assert stats.deleted == 2 and stats.uplifts_written == 1  # its v1 and Nous rows
+    assert not MergeUplift.objects.filter(model=child).exists()
+    assert not Score.objects.filter(model=child, leaderboard__slug="open-llm-v1").exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
     import evals.services.scoring as scoring
@@ -267,6 +286,8 @@ def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
     sync_reference_data()
     models = [_v1_model(f"t/p{i}", [50 + i, 80, 60, 0.5 if i == 2 else 50, 75, 40], stated={"": 59.0})
               for i in range(5)]
+    for parent in models[:2]:  # p4 merges p0 and p1: its uplift is computed while the pool writes other boards
+        LineageEdge.objects.create(child=models[4], parent=parent, kind=EdgeKind.MERGE)
     monkeypatch.setattr(scoring, "CHUNK", 2)
     settings.SCORING_WORKERS = 2
     assert scoring._workers(3) == 2  # committed data, no transaction held: the pool is used
@@ -274,6 +295,10 @@ def test_chunks_scored_in_parallel_processes(monkeypatch, settings) -> None:
     assert (job.status, job.total, job.processed, job.scores_written) == ("done", 5, 5, 10)
     ranks = dict(Score.objects.filter(leaderboard__slug="open-llm-v1").values_list("model_id", "rank"))
     assert [ranks[m.pk] for m in models] == [4, 3, 5, 2, 1]  # p2's TruthfulQA fraction sinks it
+    uplift = MergeUplift.objects.get()
+    assert uplift.model_id == models[4].pk and uplift.beats_all_parents
+    assert uplift.vs_best_parent == pytest.approx(359 / 6 - 356 / 6) and uplift.parents == {
+        "t/p0": pytest.approx(355 / 6), "t/p1": pytest.approx(356 / 6)}
     assert ClaimCheck.objects.count() == 5 and ResultFlag.objects.get().model_id == models[2].pk
     stats = score_models(None)
     assert stats.rows_written == 0 and stats.unchanged == 10 and stats.flags == 1
@@ -315,6 +340,23 @@ def test_full_job_ranks_match_the_database_rerank(db) -> None:
     for board in Leaderboard.objects.all():
         scoring._rerank(board)
     assert set(Score.objects.values_list("id", "rank")) == before
+
+
+def test_in_memory_ranks_equal_postgresql_dense_rank(db) -> None:
+    """Ties at six decimals, values at the rounding half and float noise, large magnitudes:
+    the in-memory rank of every average is the one PostgreSQL's window function gives it."""
+    from django.db import connection
+
+    from evals.scoring.rules import dense_rank_by_average
+    from evals.tests.scoring.test_rules import _tricky_averages
+
+    averages = _tricky_averages(11)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT x, DENSE_RANK() OVER (ORDER BY round(x::numeric, 6) DESC) "
+                       "FROM unnest(%s::float8[]) AS x", [averages])
+        expected = dict(cursor.fetchall())
+    assert len(expected) > 1500 and max(expected.values()) > 700  # many ties: the case being tested
+    assert dense_rank_by_average(averages) == expected
 
 
 def test_new_row_taken_by_a_concurrent_job_is_upserted(seeded) -> None:

@@ -319,3 +319,41 @@ def test_dense_ranks_tie_at_six_decimals_as_the_database_rounds() -> None:
     assert str(db_rank_key(65.1234565)) == "65.123457" and str(db_rank_key(-0.0000005)) == "-0.000001"
     assert dense_ranks({}) == {}
     assert dense_ranks({"a": 1.0, "b": math.nan}) is None  # left to the database
+
+
+def _tricky_averages(seed: int) -> list[float]:
+    """Averages that test the short cut of ``dense_rank_by_average``: float-noise twins, pairs
+    straddling a half at the 6th decimal, neighbours exactly 1e-6 and 2e-6 apart, and
+    magnitudes where 15 significant digits round before the 6th decimal does (1e6 and up)."""
+    import random
+
+    rng = random.Random(seed)
+    values: list[float] = []
+    for _ in range(400):
+        base = rng.choice([rng.uniform(0, 100), rng.uniform(-5, 5), rng.uniform(900, 1400),
+                           rng.uniform(1e5, 1e7), rng.uniform(1e9, 1e12), rng.uniform(-1e7, -1e5)])
+        values.append(base)
+        values.append(base + rng.choice([1e-12, 1e-9, 4e-7, 5e-7, 1e-6, 1.5e-6, 2e-6, 2.1e-6, 3e-6]))
+        half = math.floor(base * 1e6) / 1e6 + 5e-7  # a value at the rounding half
+        values.extend([half, math.nextafter(half, math.inf), math.nextafter(half, -math.inf)])
+    values.extend([0.0, -0.0, 5e-7, -5e-7, 4.9999999e-7, 1e-300, -1e-300, 65.1234565, 65.123456, 70.0, 70.0000004])
+    return values
+
+
+def test_dense_rank_by_average_equals_ranking_every_key() -> None:
+    """The short cut (neighbours clearly apart need no key) ranks exactly as sorting every
+    average's ``db_rank_key`` does."""
+    from evals.scoring.rules import db_rank_key, dense_rank_by_average
+
+    for seed in range(5):
+        averages = _tricky_averages(seed)
+        keys = sorted({db_rank_key(a) for a in averages}, reverse=True)
+        position = {key: n + 1 for n, key in enumerate(keys)}
+        expected = {a: position[db_rank_key(a)] for a in averages}
+        assert dense_rank_by_average(averages) == expected
+    assert dense_rank_by_average([70.0, 70.0000004, 80.5, 65.1234565, 65.123456]) == {
+        80.5: 1, 70.0: 2, 70.0000004: 2, 65.1234565: 3, 65.123456: 4}
+    assert dense_rank_by_average([1e6 + 0.5, 1e6 + 0.5 - 3e-6]) == {1e6 + 0.5: 1, 1e6 + 0.5 - 3e-6: 2}
+    assert dense_rank_by_average([]) == {}
+    assert dense_rank_by_average([1.0, math.inf]) is None and dense_rank_by_average([math.nan]) is None
+    assert dense_rank_by_average([1e308, 1e308 * 0.9]) == {1e308: 1, 1e308 * 0.9: 2}  # the sum overflows, no value does
