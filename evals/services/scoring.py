@@ -223,14 +223,17 @@ def score_models(model_ids: list[int] | None = None, *, job: ScoringJob | None =
         # Parts of the uplift board still to commit before the uplift may read it.
         waiting = part_boards.count(uplift_board.pk) if early_uplift else 0
         written_parts = runner.map(_write_scores_committed, parts, part_boards or [None] * len(parts))
+        uplift_error: Exception | None = None
         if early_uplift and not waiting:
-            _update_uplift_committed(None, uplift_board, stats)
+            uplift_error = _uplift_beside_pass_two(uplift_board, stats)
         for written, board_id in written_parts:
             stats.written += written
             if early_uplift and board_id == uplift_board.pk:
                 waiting -= 1
                 if not waiting:
-                    _update_uplift_committed(None, uplift_board, stats)
+                    uplift_error = _uplift_beside_pass_two(uplift_board, stats)
+        if uplift_error is not None:
+            raise uplift_error
     for diff in diffs:
         stats.unchanged += diff.count("unchanged")
         stats.deleted += diff.count("stale")
@@ -359,6 +362,18 @@ def _update_uplift_committed(model_ids: list[int] | None, board: Leaderboard, st
     with transaction.atomic():
         _update_uplift(model_ids, board, stats)
         catalog_changed()
+
+
+def _uplift_beside_pass_two(board: Leaderboard, stats: ScoringStats) -> Exception | None:
+    """A full job's uplift, run while the pool writes the other boards. A failure is returned,
+    not raised: raised here, it would cancel the other boards' parts still queued and leave
+    their scores unwritten; the job fails once every part has committed."""
+    try:
+        _update_uplift_committed(None, board, stats)
+    except Exception as exc:  # noqa: BLE001 - re-raised by score_models after pass 2
+        logger.warning("merge uplift failed; the other boards' scores are written first", exc_info=True)
+        return exc
+    return None
 
 
 def _chunk_parts(diffs: list[_ScoreDiff]) -> list[tuple]:

@@ -96,6 +96,25 @@ def test_job_lifecycle_and_failure_is_recorded(db, monkeypatch) -> None:
     assert ScoringJob.objects.filter(status="failed").count() == 1
 
 
+def test_a_failed_uplift_still_lets_every_board_write_its_scores(db, monkeypatch) -> None:
+    """A full job computes the uplift while the other boards' scores are written: its failure
+    fails the job only after those are written, not half-way through them."""
+    from django.db.models import Count
+
+    import evals.services.scoring as scoring
+
+    for i in range(3):
+        _v1_model(f"t/u{i}", [50 + i, 80, 60, 50, 75, 40])
+    score_models(None)
+    per_board = dict(Score.objects.values_list("leaderboard__slug").annotate(n=Count("id")))
+    assert per_board["open-llm-v1"] == 3 and len(per_board) > 1  # the uplift board and others
+    Score.objects.all().delete()
+    monkeypatch.setattr(scoring, "_update_uplift", lambda *args: (_ for _ in ()).throw(RuntimeError("db went away")))
+    failed = run_scoring_job(request_scoring(None, enqueue=False).pk)
+    assert failed.status == "failed" and "db went away" in failed.errors[0]
+    assert dict(Score.objects.values_list("leaderboard__slug").annotate(n=Count("id"))) == per_board
+
+
 # --- the diff-and-write paths (issue 8) ---------------------------------------------------
 
 V1_VALUES = [60, 80, 60, 50, 75, 40]  # average 60.8333
