@@ -22,7 +22,7 @@ from typing import Mapping
 
 # The modules compiled by mypyc, in one group: specs is compiled with the rules because the rules
 # read its dataclasses' attributes in the hot loop, which compiled classes serve natively.
-COMPILED_MODULES = ("rules", "verify", "specs", "grouping")
+COMPILED_MODULES = ("rules", "verify", "specs", "grouping", "chunk")
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 FORCE_PURE_ENV = "LLMCAT_PURE_PYTHON"

@@ -51,13 +51,12 @@ from django.utils import timezone
 from catalog.models import EdgeKind
 from evals.models import SOURCE_RANK, Leaderboard, ResultFlag, ScoringJob, VerificationStatus
 from evals.scoring import specs
+from evals.scoring.chunk import add_score_rows, check_claims, conflict_candidates
 from evals.scoring.grouping import group_results
-from evals.scoring.rules import (ResultRow, ScoreOutcome, dense_rank_by_average, relevant_benchmarks,
-                                 score_bucketed, score_many)
+from evals.scoring.rules import ResultRow, ScoreOutcome, dense_rank_by_average, score_bucketed
 from evals.scoring.specs import LeaderboardSpec
 from evals.scoring.uplift import merge_uplift
-from evals.scoring.verify import (find_row_conflicts, scale_suspicious, sub_aggregate_components,
-                                  sub_aggregates_components, verify_stated_average)
+from evals.scoring.verify import find_row_conflicts, scale_suspicious
 from config.sitecache.version import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -541,51 +540,10 @@ def _same(current: tuple, wanted: tuple) -> bool:
 
 
 def _check_claims(loaded: _Loaded, outcomes: dict[str, dict[int, ScoreOutcome]]) -> dict[tuple[int, str], tuple]:
-    """Recompute every average a document states from the components in the same run.
-
-    ``outcomes`` are the models' outcomes per board, reused where a run's outcome must equal
-    its model's.
+    """Every average the chunk's runs state, recomputed (``evals.scoring.chunk.check_claims``).
     Returns (run_id, aggregate) -> (stated, recomputed, delta, tolerance, status, n_components)."""
-    spec_by_slug = {s.slug: s for s in specs.LEADERBOARDS}
-    checks: dict[tuple[int, str], tuple] = {}
-    for run_id, run in loaded.runs.items():
-        if not run.stated:
-            continue
-        board = spec_by_slug.get(HINT_TO_BOARD.get(run.hint, ""))
-        rows = loaded.rows_by_run.get(run_id, [])
-        nous = board is not None and board.slug == "nous"
-        # Sub-averages (and every average of a Nous run) come from the suite's rows: grouped and
-        # their task means computed once per run, however many averages the run states.
-        suite_keys = [aggregate for aggregate in run.stated if aggregate or nous]
-        suite = sub_aggregates_components(rows, suite_keys) if suite_keys else {}
-        known = None
-        if board is not None and board.slug in outcomes and "" in run.stated and not nous:
-            # The board only sees its own benchmarks' rows: when all of the model's such rows
-            # come from this run, the run's outcome is the model's, already computed.
-            relevant = relevant_benchmarks(board)
-            if all(row.run_id == run_id for bench, rows in loaded.rows_by_model.get(run.model_id, {}).items()
-                   if bench in relevant for row in rows):
-                known = outcomes[board.slug].get(run.model_id)
-        for aggregate, stated in run.stated.items():
-            components = suite[aggregate] if aggregate in suite else _components_for(aggregate, rows, board, known)
-            outcome = verify_stated_average(float(stated), components)
-            checks[(run_id, aggregate)] = (float(stated), outcome.recomputed, outcome.delta, outcome.tolerance,
-                                           outcome.status, len(components))
-    return checks
-
-
-def _components_for(aggregate: str, rows: list[ResultRow], board: LeaderboardSpec | None,
-                    known: ScoreOutcome | None = None) -> list[float]:
-    """The components a stated average is recomputed from; ``known`` is these rows' outcome on
-    ``board`` when already computed."""
-    if aggregate or (board is not None and board.slug == "nous"):
-        return list(sub_aggregate_components(rows, aggregate))
-    if board is None:
-        return []
-    outcome = known if known is not None else score_many({0: rows}, board)[0]
-    if not outcome.complete:
-        return []
-    return list(outcome.components.values())
+    stating = {run_id: (run.model_id, run.hint, run.stated) for run_id, run in loaded.runs.items() if run.stated}
+    return check_claims(stating, loaded.rows_by_run, loaded.rows_by_model, outcomes, HINT_TO_BOARD)
 
 
 def _verification_by_model_board(checks: dict[tuple[int, str], tuple], runs: dict[int, _Run]
@@ -612,18 +570,14 @@ def _verification_by_model_board(checks: dict[tuple[int, str], tuple], runs: dic
 
 def _flags(loaded: _Loaded) -> dict[int, list[tuple]]:
     """model_id -> [(kind, benchmark_id, metric, message, details)], conflicts then scale flags."""
-    runs = loaded.runs
     bench_ids = loaded.bench_ids
+    third_party = {run_id for run_id, run in loaded.runs.items() if run.third_party}
     out: dict[int, list[tuple]] = {}
     for model_id, run_ids in loaded.own_runs.items():
         # A conflict needs two of the model's own runs: skip the (common) single-run model.
         if len(run_ids) < 2:
             continue
-        # Rows of a benchmark only one run has cannot disagree: only the others are grouped.
-        own = [row for rows in loaded.rows_by_model.get(model_id, {}).values()
-               if len(rows) > 1 and any(r.run_id != rows[0].run_id for r in rows)
-               for row in rows if not runs[row.run_id].third_party]
-        for conflict in find_row_conflicts(own):
+        for conflict in find_row_conflicts(conflict_candidates(loaded.rows_by_model.get(model_id), third_party)):
             out.setdefault(model_id, []).append((
                 ResultFlag.Kind.CONFLICT, bench_ids.get(conflict.benchmark), conflict.metric, conflict.message[:500],
                 {"values": list(conflict.values), "runs": list(conflict.run_ids)}))
@@ -649,18 +603,9 @@ def _wanted_scores(outcomes: dict[str, dict[int, ScoreOutcome]], board_ids: dict
                    ) -> dict[tuple[int, int], tuple]:
     """(model_id, leaderboard_id) -> the row's values in ``_SCORE_FIELDS`` order."""
     wanted: dict[tuple[int, int], tuple] = {}
-    none = (VerificationStatus.NONE, None)
+    none = (str(VerificationStatus.NONE), None)
     for slug, by_model in outcomes.items():
-        board_id = board_ids[slug]
-        for model_id, outcome in by_model.items():
-            if outcome.average is None and not outcome.components:
-                continue  # nothing of this board's benchmarks: no row
-            status, reported = verification.get((model_id, slug), none)
-            wanted[(model_id, board_id)] = (
-                outcome.average, outcome.complete, round(outcome.completeness, 6),
-                {k: round(v, 6) for k, v in outcome.components.items()}, reported, status,
-                flag_counts.get(model_id, 0),
-            )
+        add_score_rows(wanted, by_model, slug, board_ids[slug], verification, none, flag_counts)
     return wanted
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import evals.scoring.chunk as chunk
 import evals.scoring.grouping as grouping
 import evals.scoring.rules as rules
 import evals.scoring.specs as specs
@@ -100,18 +101,19 @@ def test_the_build_lives_outside_the_source_tree() -> None:
 
 
 def test_this_process_uses_the_compiled_core_when_it_is_built() -> None:
-    modules = (rules, verify, specs, grouping)
+    modules = (rules, verify, specs, grouping, chunk)
     if cp.compiled_dir() is not None:  # built, current, and plain Python not forced
         assert all(str(m.__file__).startswith(cp.BUILD_ROOT + os.sep) for m in modules), [m.__file__ for m in modules]
         assert "evals.scoring._compiled__mypyc" in sys.modules  # the group's runtime, inside the package
         assert "_compiled__mypyc" not in sys.modules
     else:
         assert [m.__file__ for m in modules] == [os.path.join(cp.PACKAGE_DIR, f"{n}.py")
-                                                 for n in ("rules", "verify", "specs", "grouping")]
+                                                 for n in ("rules", "verify", "specs", "grouping", "chunk")]
 
 
 DIGEST = """
 import json, sys
+import evals.scoring.chunk as chunk
 import evals.scoring.grouping as grouping
 import evals.scoring.rules as rules
 from evals.scoring.bench import outcomes_digest
