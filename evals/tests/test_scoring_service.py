@@ -400,3 +400,26 @@ def test_new_row_taken_by_a_concurrent_job_is_upserted(seeded) -> None:
     assert stored == {taken.leaderboard_id: (12.5, True, 1.0, {"arc": 12.5}, None, "none", 0, 7),
                       free_board.pk: (None, False, 0.5, {"gsm8k": 3.25}, 40.0, "verified", 2, None)}
     assert Score.objects.get(pk=taken.pk).average == 12.5  # the same row, updated in place
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunk_transactions_commit_without_waiting_for_the_flush_unless_nested() -> None:
+    """A job's own chunk and part transactions turn off the commit's flush wait; a transaction
+    the caller holds keeps its own setting."""
+    from django.db import connection, transaction
+
+    from evals.services.scoring import _commit_without_flush_wait
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        _commit_without_flush_wait(cursor)
+        assert setting() == "off"
+    assert setting() == "on"  # SET LOCAL: over with its transaction
+    with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
+            _commit_without_flush_wait(cursor)
+            assert setting() == "on"
