@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,13 +33,21 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def broker(tmp_path_factory):
-    folder = Path(tmp_path_factory.mktemp("broker"))
+def broker():
+    # A folder of its own, not one of pytest's numbered temporary directories: a second pytest
+    # session starting meanwhile (another checkout's tests) prunes old numbered directories, and
+    # pruning this one mid-test took the queued task away from the worker (a 180 s timeout).
+    with tempfile.TemporaryDirectory(prefix="llmcat-broker-") as name:
+        yield _broker_in(Path(name))
+
+
+def _broker_in(folder: Path) -> tuple[Path, Celery]:
     (folder / "in").mkdir()
     (folder / "processed").mkdir()
     options = {"data_folder_in": str(folder / "in"), "data_folder_out": str(folder / "in"),
                "processed_folder": str(folder / "processed"), "store_processed": False}
-    app = Celery("test-sender", broker="filesystem://", broker_transport_options=options)
+    # Not the current app: tests after this one enqueue through the project's own.
+    app = Celery("test-sender", broker="filesystem://", broker_transport_options=options, set_as_current=False)
     return folder, app
 
 
