@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from evals.scoring import specs
 from evals.scoring.rules import ResultRow, ScoreOutcome, relevant_benchmarks, score_many
-from evals.scoring.specs import LeaderboardSpec
+from evals.scoring.specs import BY_SLUG, LeaderboardSpec
 from evals.scoring.verify import sub_aggregate_components, sub_aggregates_components, verify_stated_average
 
 # run_id -> (model_id, leaderboard hint, stated averages {aggregate ("" = overall): value})
@@ -28,11 +27,10 @@ def check_claims(runs: StatingRuns, rows_by_run: dict[int, list[ResultRow]],
 
     ``outcomes`` are the models' outcomes per board (slug -> model_id -> outcome), reused where
     a run's outcome must equal its model's. Returns (run_id, aggregate) -> the check's values."""
-    spec_by_slug = {s.slug: s for s in specs.LEADERBOARDS}
     checks: dict[tuple[int, str], ClaimCheckValues] = {}
     no_rows: list[ResultRow] = []
     for run_id, (model_id, hint, stated_averages) in runs.items():
-        board = spec_by_slug.get(hint_to_board.get(hint, ""))
+        board = BY_SLUG.get(hint_to_board.get(hint, ""))
         rows = rows_by_run.get(run_id, no_rows)
         nous = board is not None and board.slug == "nous"
         # Sub-averages (and every average of a Nous run) come from the suite's rows: grouped and
