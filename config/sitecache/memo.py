@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from config.sitecache import store
-from config.sitecache.version import current_version
+from config.sitecache.version import cache_version
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def memoized(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T], *
         # stored under a version other processes read.
         return compute()
     try:
-        version = current_version(using)
+        version = cache_version(using)
     except DatabaseError:
         logger.warning("catalog version unreadable; %s computed without the cache", name, exc_info=True)
         return compute()

@@ -1,7 +1,7 @@
 """Serve anonymous GETs of public pages and API reads from a cache, keyed by the catalog version.
 
-Placed after WhiteNoise and before the session middleware: a hit reads the version (one query)
-and the stored bytes, and skips sessions, authentication, CSRF, the URL resolver and the view.
+Placed after WhiteNoise and before the session middleware: a hit reads the version (one query;
+a connection's first also reads which database it is) and the stored bytes, and skips sessions, authentication, CSRF, the URL resolver and the view.
 What is stored is the response as the inner middleware left it (Vary, X-Frame-Options, CSP ...);
 the outer ones (security headers) run on hits too.
 
@@ -31,7 +31,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import cc_delim_re, get_conditional_response
 
 from config.sitecache import store
-from config.sitecache.version import catalog_changed, current_version
+from config.sitecache.version import cache_version, catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ResponseCacheMiddleware:
         if seconds <= 0 or not self._eligible(request):
             return self.get_response(request)
         try:
-            key = self._key(request, current_version())
+            key = self._key(request, cache_version())
         except DatabaseError:
             logger.warning("catalog version unreadable; serving uncached", exc_info=True)
             return self.get_response(request)
@@ -87,7 +87,7 @@ class ResponseCacheMiddleware:
         return not any(path.startswith(prefix) for prefix in settings.RESPONSE_CACHE_EXCLUDE)
 
     @staticmethod
-    def _key(request: HttpRequest, version: int) -> str:
+    def _key(request: HttpRequest, version: str) -> str:
         parts = (request.scheme, request.get_host(), request.path, request.META.get("QUERY_STRING", ""),
                  request.META.get("HTTP_ACCEPT", ""))
         return f"rc:{version}:{store.digest(chr(0).join(parts))}"

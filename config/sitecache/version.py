@@ -5,13 +5,17 @@ makes every earlier entry unreachable at once, in every process, with nothing to
 delete. The bump happens *after* the writing transaction commits: a reader that sees the new
 version also sees the new rows, so nothing old is ever stored under the new version. (A reader
 that read the old version may store new data under it; that entry is simply never read again.)
+
+Entries are keyed by :func:`cache_version`, the number qualified by which sequence counted it: the
+number alone repeats whenever counting starts again, and the cache server outlives the database.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from typing import Callable
+import weakref
+from typing import Any, Callable
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
@@ -27,6 +31,34 @@ def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
         # so the first bump changes the number.
         cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SEQUENCE}")
         return int(cursor.fetchone()[0])
+
+
+# A database connection -> "<cluster's system identifier>-<database OID>": neither can change
+# while the connection is open, so each connection reads them once.
+_databases: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def cache_version(using: str = DEFAULT_DB_ALIAS) -> str:
+    """The version as cached entries are keyed: ``<cluster>-<database>-<sequence>.<number>``.
+
+    The number alone is not unique. A database recreated or restored from a dump, a new cluster, or
+    a second catalog sharing the cache server counts again from numbers already used, and would be
+    served the other catalog's pages until they expired. Each of those changes one qualifier: the
+    cluster's system identifier (a new ``initdb``), the database's OID (``createdb``, a restore
+    into a new database) or the sequence's OID (a restore that recreates it, ``pg_restore
+    --clean``). The sequence's OID comes with its row for nothing; the other two are read once
+    per connection, so a hit still costs one small query."""
+    wrapper = connections[using]
+    with wrapper.cursor() as cursor:
+        database = _databases.get(wrapper.connection)
+        if database is None:
+            cursor.execute("SELECT (SELECT system_identifier FROM pg_control_system()), "
+                           "(SELECT oid FROM pg_database WHERE datname = current_database())")
+            cluster, oid = cursor.fetchone()
+            database = _databases[wrapper.connection] = f"{cluster}-{oid}"
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END, tableoid FROM {SEQUENCE}")
+        number, sequence = cursor.fetchone()
+    return f"{database}-{sequence}.{number}"
 
 
 def bump_now(using: str = DEFAULT_DB_ALIAS) -> None:

@@ -16,7 +16,7 @@ from catalog.jobs import JobStatus
 from catalog.models import ImportJob, LLMModel, Organization
 from catalog.services.imports import DocumentInput, create_import_job, run_import_job
 from catalog.tests.factories import ImportJobFactory, LLMModelFactory
-from config.sitecache.version import catalog_changed, current_version
+from config.sitecache.version import SEQUENCE, cache_version, catalog_changed, current_version
 from config.tests.api_factories import make_user, token_client
 from evals.models import Result, Score
 from evals.services.scoring import request_scoring, run_scoring_job
@@ -56,6 +56,33 @@ def test_a_hit_replays_the_same_bytes_with_one_query(django_assert_num_queries) 
     assert second.content == first.content
     assert second["Content-Type"] == first["Content-Type"]
     assert second["X-Frame-Options"] == "DENY" and "Content-Security-Policy" in second
+
+
+def test_cached_entries_name_the_cluster_database_and_sequence_that_counted(django_assert_num_queries) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT system_identifier FROM pg_control_system()), "
+                       "(SELECT oid FROM pg_database WHERE datname = current_database()), %s::regclass::oid",
+                       [SEQUENCE])
+        cluster, database, sequence = cursor.fetchone()
+    expected = f"{cluster}-{database}-{sequence}.{current_version()}"
+    assert cache_version() == expected
+    with django_assert_num_queries(1):  # the connection's database is known by now
+        assert cache_version() == expected
+
+
+def test_a_sequence_restored_to_a_used_number_does_not_serve_the_old_pages() -> None:
+    """A restore that recreates the version's sequence (pg_restore --clean) sets it back to numbers
+    already used; the cache server still holds the pages stored under them, which are not this
+    catalog's. (A new database or cluster changes the other qualifiers, checked above.)"""
+    LLMModelFactory(repo_id="acme/Restored-7B")
+    assert [get("/models/acme/Restored-7B/")["X-Cache"] for _ in range(2)] == ["miss", "hit"]
+    number = current_version()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SEQUENCE {SEQUENCE}")
+        cursor.execute(f"CREATE SEQUENCE {SEQUENCE}")
+        cursor.execute("SELECT setval(%s, %s, %s)", [SEQUENCE, max(number, 1), number > 0])
+    assert current_version() == number
+    assert [get("/models/acme/Restored-7B/")["X-Cache"] for _ in range(2)] == ["miss", "hit"]
 
 
 def test_api_hits_keep_etag_conditional_get_and_cache_control(django_assert_num_queries) -> None:
