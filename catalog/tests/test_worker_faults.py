@@ -1,4 +1,4 @@
-"""Real Celery workers against the real test database: a 1,000-card batch with visible progress,
+"""Real Celery workers against the real test database: a 4,000-card batch with visible progress,
 a worker killed with SIGKILL mid-batch, a restart, and nothing imported twice."""
 
 from __future__ import annotations
@@ -74,9 +74,15 @@ def _wait(predicate, timeout: float, what: str, log: Path | None = None) -> None
     pytest.fail(f"timed out waiting for {what}\n{tail}")
 
 
+# Cards in the batch: enough that the worker is still busy when it is killed. At 1,000 a worker
+# on a fast machine (about 400 cards/s) finished before the test had seen two progress reports,
+# and the test waited out its timeout; 4,000 leave it five times that margin.
+BATCH = 4000
+
+
 def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
     folder, sender = broker
-    docs = [DocumentInput(name=f"card-{i}.md", content=generated_card(i, org="fault-org")) for i in range(1000)]
+    docs = [DocumentInput(name=f"card-{i}.md", content=generated_card(i, org="fault-org")) for i in range(BATCH)]
     job = create_import_job(docs, via=ImportJob.Via.API, enqueue=False)
     sender.send_task("catalog.run_import_job", args=[job.pk])
     worker = _start_worker(folder)
@@ -88,16 +94,18 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
             seen.append(job.processed)
             # Two progress reports seen, not just a count: progress is written once a second, and a
             # fast worker is past 150 cards at its first report.
-            return job.processed >= 150 and len(set(seen)) > 2
+            # A finished job ends the wait too: the assertion below then says so at once.
+            return (job.processed >= 150 and len(set(seen)) > 2) or job.is_finished
 
         _wait(progressed, 180, "the worker to import 150 cards and report progress twice", folder / "worker.log")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         job.refresh_from_db()
-        assert job.status == "running" and 150 <= job.processed < 1000
+        assert job.status == "running" and 150 <= job.processed < BATCH, \
+            f"the worker was to be killed mid-batch: {job.status}, {job.processed} of {BATCH} processed"
         # Progress was visible while it ran: a count between none and all. (Items commit in groups of
         # IMPORT_BATCH_SIZE and progress is written at most once a second, so few distinct values show.)
-        assert any(0 < n < 1000 for n in seen)
+        assert any(0 < n < BATCH for n in seen)
         # The reaper finds the job once its heartbeat is stale and re-queues it; the queue is our broker.
         ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at.replace(year=2000))
         monkeypatch.setattr(imports, "enqueue_import_job",
@@ -116,11 +124,11 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
             worker.wait(timeout=20)
     assert job.status == "done", job.errors
     failures = list(ImportItem.objects.filter(job=job).exclude(error="").values_list("name", "status", "error")[:5])
-    assert (job.total, job.processed, job.succeeded, job.failed_count) == (1000, 1000, 1000, 0), failures
-    assert ImportItem.objects.filter(job=job, status=ItemStatus.IMPORTED).count() == 1000
+    assert (job.total, job.processed, job.succeeded, job.failed_count) == (BATCH, BATCH, BATCH, 0), failures
+    assert ImportItem.objects.filter(job=job, status=ItemStatus.IMPORTED).count() == BATCH
     # Exactly once: one document and one model per card, whatever was in flight when the worker died.
-    assert SourceDocument.objects.filter(origin__startswith="card-").count() == 1000
-    assert LLMModel.objects.filter(repo_id__startswith="fault-org/", is_stub=False).count() == 1000
+    assert SourceDocument.objects.filter(origin__startswith="card-").count() == BATCH
+    assert LLMModel.objects.filter(repo_id__startswith="fault-org/", is_stub=False).count() == BATCH
 
 
 def test_poison_document_is_quarantined(monkeypatch, db) -> None:
