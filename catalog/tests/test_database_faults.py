@@ -24,7 +24,9 @@ from config.embedded import DATA_DIR
 
 pytestmark = [pytest.mark.slow]
 
-CARDS = 400
+# Enough cards that the outages hit a running batch: a fast worker (about 400 cards/s) had
+# imported all of 400 by its first progress report, before the crash.
+CARDS = 2000
 ORG = "pgfault-org"
 
 

@@ -102,7 +102,7 @@ def test_batch_survives_a_killed_worker(broker, monkeypatch) -> None:
         worker.wait(timeout=10)
         job.refresh_from_db()
         assert job.status == "running" and 150 <= job.processed < BATCH, \
-            f"the worker was to be killed mid-batch: {job.status}, {job.processed} of {BATCH} processed"
+            f"the worker was to be killed mid-batch: {job.status}, {job.processed} of {BATCH} processed; seen {seen}"
         # Progress was visible while it ran: a count between none and all. (Items commit in groups of
         # IMPORT_BATCH_SIZE and progress is written at most once a second, so few distinct values show.)
         assert any(0 < n < BATCH for n in seen)
