@@ -1,7 +1,8 @@
 """Serve anonymous GETs of public pages and API reads from a cache, keyed by the catalog version.
 
 Placed after WhiteNoise and before the session middleware: a hit reads the version (one query;
-a connection's first also reads which database it is) and the stored bytes, and skips sessions, authentication, CSRF, the URL resolver and the view.
+a connection's first also reads which database it is) and the stored bytes, and skips sessions,
+authentication, CSRF, the URL resolver and the view.
 What is stored is the response as the inner middleware left it (Vary, X-Frame-Options, CSP ...);
 the outer ones (security headers) run on hits too.
 

@@ -22,14 +22,15 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 logger = logging.getLogger(__name__)
 
 SEQUENCE = "sitecache_catalog_version"
+# Before the first nextval, last_value is the start value with is_called false: count that as 0
+# so the first bump changes the number.
+_NUMBER = "CASE WHEN is_called THEN last_value ELSE 0 END"
 
 
 def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
     """The version now: one tiny query (a sequence's single row, no lock, not MVCC)."""
     with connections[using].cursor() as cursor:
-        # Before the first nextval, last_value is the start value with is_called false: count that as 0
-        # so the first bump changes the number.
-        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SEQUENCE}")
+        cursor.execute(f"SELECT {_NUMBER} FROM {SEQUENCE}")
         return int(cursor.fetchone()[0])
 
 
@@ -56,7 +57,7 @@ def cache_version(using: str = DEFAULT_DB_ALIAS) -> str:
                            "(SELECT oid FROM pg_database WHERE datname = current_database())")
             cluster, oid = cursor.fetchone()
             database = _databases[wrapper.connection] = f"{cluster}-{oid}"
-        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END, tableoid FROM {SEQUENCE}")
+        cursor.execute(f"SELECT {_NUMBER}, tableoid FROM {SEQUENCE}")
         number, sequence = cursor.fetchone()
     return f"{database}-{sequence}.{number}"
 
